@@ -1,0 +1,125 @@
+"""Cities of a programme (`cities/<slug>/city.yaml`) and its convenings (`cities/convenings.yaml`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ValidationError as PydanticError
+
+from .errors import NotFoundError, Problem, ValidationError
+from .slugs import check_slug
+from .yamlio import load_yaml, plain, pydantic_problems
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+SECTORS = (
+    "local-authority", "employer", "voluntary-community", "public-health", "education", "arts-culture",
+    "newcomer-led", "housing", "police", "faith", "university",
+)
+Sector = Literal[SECTORS]  # type: ignore[valid-type]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Leadership(_Frozen):
+    senior_lead: Text
+    operational_lead: Text
+
+
+class City(_Frozen):
+    slug: Slug
+    name: Text
+    local_name: Text | None = None
+    nation: Literal["England", "Scotland", "Wales", "Northern Ireland"] | Text
+    phase: int = Field(ge=1, le=9)
+    year_joined: int = Field(ge=1990, le=2100)
+    leadership: Leadership
+    taskforce_sectors: tuple[Sector, ...] = Field(min_length=1)
+    context: Text
+    synthetic: bool = False  # true for the generated cities of scale tests
+
+
+class Convening(_Frozen):
+    id: Slug
+    title: Text
+    city: Slug | None
+    date: dt.date
+    month_only: bool = False
+    phase: int
+    note: Text
+
+    @property
+    def when(self) -> str:
+        return self.date.strftime("%B %Y") if self.month_only else self.date.isoformat()
+
+
+def cities_dir() -> Path:
+    """Where city folders live: $ICF_CITIES, else ./cities, else the repository's cities/."""
+    env = os.environ.get("ICF_CITIES")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "cities"
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "cities"
+
+
+def _parse(model, path: Path):
+    doc = load_yaml(path)
+    try:
+        return model.model_validate(plain(doc)), doc
+    except PydanticError as exc:
+        raise ValidationError(pydantic_problems(path, doc, exc), f"{path} is not valid") from None
+
+
+def load_city(slug: str, root: Path | None = None) -> City:
+    check_slug(slug, "city")
+    root = Path(root or cities_dir())
+    path = root / slug / "city.yaml"
+    if not path.exists():
+        raise NotFoundError(f"unknown city {slug!r}: no {path}. Known cities: {', '.join(city_slugs(root))}")
+    city, doc = _parse(City, path)
+    if city.slug != slug:
+        raise ValidationError([Problem(str(path), 1, f"slug {city.slug!r} does not match its folder {slug!r}", "slug")])
+    return city
+
+
+def city_slugs(root: Path | None = None) -> list[str]:
+    root = Path(root or cities_dir())
+    return sorted(p.parent.name for p in root.glob("*/city.yaml"))
+
+
+def load_cities(root: Path | None = None) -> list[City]:
+    """Every city, validated; all problems of all files are reported together."""
+    cities, problems = [], []
+    for slug in city_slugs(root):
+        try:
+            cities.append(load_city(slug, root))
+        except ValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationError(problems, "some city files are not valid")
+    return cities
+
+
+def load_convenings(root: Path | None = None) -> list[Convening]:
+    path = Path(root or cities_dir()) / "convenings.yaml"
+    if not path.exists():
+        return []
+    doc = load_yaml(path)
+    raw = plain(doc) or {}
+    problems, out = [], []
+    for i, item in enumerate(raw.get("convenings") or []):
+        try:
+            out.append(Convening.model_validate(item))
+        except PydanticError as exc:
+            for p in pydantic_problems(path, doc["convenings"][i], exc):
+                problems.append(Problem(p.file, p.line, p.message, f"convenings[{i}].{p.where}"))
+    if problems:
+        raise ValidationError(problems, f"{path} is not valid")
+    return sorted(out, key=lambda c: c.date)

@@ -1,0 +1,272 @@
+"""Foundation commands: validate, frameworks, cities, demo-data, export, import, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import cities as cities_mod
+from ..errors import ValidationError
+from ..framework import bundled_names, load_framework, validate_path
+from ..store import Store, default_url
+from . import main
+
+store_option = click.option(
+    "--store", "store_url", default=None, metavar="URL",
+    help="Answer store URL (default: $ICF_STORE_URL or sqlite:///./icf.sqlite3). A PostgreSQL URL works too.")
+
+
+def open_store(url: str | None) -> Store:
+    return Store(url or default_url())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths):
+    """Validate the bundled frameworks, the city files and convenings (or the given framework PATHS).
+
+    Reports every problem with file and line; exits 1 when any is found.
+    """
+    problems = []
+    if paths:
+        for p in paths:
+            problems += validate_path(p)
+    else:
+        from ..framework import BUNDLED
+
+        problems += validate_path(BUNDLED)
+        for loader in (cities_mod.load_cities, cities_mod.load_convenings):
+            try:
+                loader()
+            except ValidationError as exc:
+                problems += exc.problems
+    for p in problems:
+        click.secho(str(p), fg="red")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.")
+        sys.exit(1)
+    click.echo("All valid.")
+
+
+@main.group()
+def frameworks():
+    """List, show, validate and round-trip frameworks (question banks)."""
+
+
+@frameworks.command("list")
+def frameworks_list():
+    """List the bundled frameworks with their version and size."""
+    for name in bundled_names():
+        fw = load_framework(name)
+        click.echo(f"{fw.code:20} v{fw.version:8} {len(fw.principles)} {fw.labels.principle.lower()}s, "
+                   f"{len(fw.areas)} {fw.labels.area.lower()}s, {len(fw.questions)} questions  {fw.title}")
+
+
+@frameworks.command("show")
+@click.argument("name")
+@click.option("--questions/--no-questions", default=False, help="Also list every question.")
+def frameworks_show(name, questions):
+    """Show a framework (bundled NAME or a YAML path): principles, areas, scale and tiers."""
+    fw = load_framework(name)
+    click.echo(f"{fw.title} ({fw.code} v{fw.version})\nSource: {fw.source}\n{fw.description}\n")
+    click.echo(f"{fw.labels.principle}s:")
+    for p in fw.principles:
+        click.echo(f"  {p.code}  {p.title}")
+    click.echo(f"{fw.labels.area}s:")
+    for a in fw.areas:
+        click.echo(f"  {a.code}  {a.title} ({len(a.questions)} questions)")
+        if questions:
+            for q in a.questions:
+                core = "core" if q.core else "additional"
+                click.echo(f"      {q.code:7} [{core}, weight {q.weight:g}, {', '.join(q.principles)}] {q.text}")
+    click.echo("Scale: " + "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
+               + f"; plus {fw.scale.dont_know.label} and {fw.scale.not_applicable.label} (never scored as zero)")
+    click.echo("Tiers: " + "; ".join(f"{t.label} from {t.min:g}" for t in fw.tiers))
+
+
+@frameworks.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def frameworks_validate(path):
+    """Validate a framework YAML file or a folder of them; every problem with file and line. Exit 1 if any."""
+    problems = validate_path(path)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.secho(f"{len(problems)} problem(s) found.", fg="red")
+        sys.exit(1)
+    click.echo(f"{path}: valid.")
+
+
+@frameworks.command("export")
+@click.argument("name")
+@click.option("--xlsx", "xlsx", required=True, type=click.Path(path_type=Path), help="Workbook to write.")
+def frameworks_export(name, xlsx):
+    """Write a framework's question bank to an Excel workbook for editing."""
+    from ..spreadsheet import export_xlsx
+
+    export_xlsx(load_framework(name), xlsx)
+    click.echo(f"Wrote {xlsx}. Edit it, then: icf frameworks import {xlsx} --out my-framework.yaml")
+
+
+@frameworks.command("import")
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="YAML file to write (default: <framework code>.yaml beside the workbook).")
+def frameworks_import(xlsx, out):
+    """Read an edited framework workbook; list every mistake by sheet, row and column, or write the YAML."""
+    from ..exports import atomic_write
+    from ..spreadsheet import framework_yaml, import_xlsx
+
+    fw = import_xlsx(xlsx)
+    out = out or xlsx.with_name(f"{fw.code}.yaml")
+    atomic_write(out, framework_yaml(fw).encode())
+    click.echo(f"Wrote {out}: {len(fw.questions)} questions in {len(fw.areas)} areas. "
+               f"Check it with: icf frameworks validate {out}")
+
+
+@main.group()
+def cities():
+    """The programme's cities and convenings."""
+
+
+@cities.command("list")
+def cities_list():
+    """List the cities with nation, phase and year joined."""
+    for c in cities_mod.load_cities():
+        click.echo(f"{c.slug:24} {c.name:26} {c.nation:17} phase {c.phase}  joined {c.year_joined}")
+
+
+@cities.command("show")
+@click.argument("slug")
+def cities_show(slug):
+    """Show one city's profile: leadership roles and taskforce sectors."""
+    c = cities_mod.load_city(slug)
+    click.echo(f"{c.name}" + (f" ({c.local_name})" if c.local_name else "") + f", {c.nation}")
+    click.echo(f"Phase {c.phase}, joined {c.year_joined}")
+    click.echo(f"Senior lead: {c.leadership.senior_lead}\nOperational lead: {c.leadership.operational_lead}")
+    click.echo(f"Taskforce sectors: {', '.join(c.taskforce_sectors)}\n{c.context}")
+
+
+@cities.command("convenings")
+def cities_convenings():
+    """List the programme's convenings."""
+    for cv in cities_mod.load_convenings():
+        click.echo(f"{cv.id:18} {cv.when:15} phase {cv.phase}  {cv.title}")
+
+
+@main.command("demo-data")
+@store_option
+@click.option("--seed", default=2019, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--extra-cities", default=0, show_default=True, help="Also make N synthetic cities (scale tests).")
+@click.option("--cities-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the extra cities' files (required with --extra-cities).")
+def demo_data(store_url, seed, extra_cities, cities_dir):
+    """Write reproducible SYNTHETIC answers for the programme cities over three rounds."""
+    from ..demo import SYNTHETIC_NOTICE, extra_cities as make_extra, generate
+    from ..progress import progress_bar
+
+    cities = cities_mod.load_cities()
+    if extra_cities:
+        if not cities_dir:
+            raise click.UsageError("--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use them)")
+        for c in cities:  # the extra-cities folder holds the real twelve too, so it can serve as ICF_CITIES
+            src = cities_mod.cities_dir() / c.slug / "city.yaml"
+            (cities_dir / c.slug).mkdir(parents=True, exist_ok=True)
+            (cities_dir / c.slug / "city.yaml").write_bytes(src.read_bytes())
+        conv = cities_mod.cities_dir() / "convenings.yaml"
+        (cities_dir / "convenings.yaml").write_bytes(conv.read_bytes())
+        cities += make_extra(extra_cities, cities_dir, seed)
+    store = open_store(store_url)
+    with progress_bar(len(cities), "cities") as tick:
+        counts = generate(store, seed=seed, cities=cities, progress=lambda _slug: tick())
+    click.echo(f"{SYNTHETIC_NOTICE}\nWrote {counts['answers']} answers from {counts['respondents']} respondents "
+               f"for {len(cities)} cities into {store.url}")
+
+
+@main.command("export")
+@store_option
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
+              help="Default: from the file suffix.")
+@click.option("--round", "round_id", default=None, help="Only this round.")
+@click.option("--city", default=None, help="Only this city.")
+def export_cmd(store_url, path, fmt, round_id, city):
+    """Export answers to CSV, XLSX or JSON (formula-like cells are written inert)."""
+    from ..exports import export_answers
+
+    n = export_answers(open_store(store_url), path, fmt, round_id, city)
+    click.echo(f"Wrote {n} answers to {path}")
+
+
+@main.command("import")
+@store_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_cmd(store_url, path):
+    """Import answers from CSV. One bad row and nothing is imported; every bad row is listed."""
+    from ..exports import import_answers
+
+    n = import_answers(open_store(store_url), path)
+    click.echo(f"Imported {n} answers from {path}")
+
+
+@main.command("rounds")
+@store_option
+def rounds_cmd(store_url):
+    """List the rounds (assessment cycles) in the store."""
+    for r in open_store(store_url).list_rounds():
+        flag = "  [synthetic]" if r.synthetic else ""
+        click.echo(f"{r.id:18} {r.framework} v{r.framework_version:8} convening {r.convening or '-'}{flag}")
+
+
+@main.command("summary")
+@store_option
+@click.option("--round", "round_id", default=None, help="Only this round.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def summary_cmd(store_url, round_id, as_json):
+    """Per-city summary of the store: answers, respondents, sectors and rounds."""
+    from ..summary import city_summary
+
+    store = open_store(store_url)
+    table = city_summary(store, round_id)
+    if as_json:
+        click.echo(json.dumps(table.to_dict(orient="records"), indent=1))
+    else:
+        print_summary(store, table)
+
+
+def print_summary(store: Store, table) -> None:
+    from ..demo import SYNTHETIC_NOTICE
+
+    if store.is_synthetic():
+        click.secho(SYNTHETIC_NOTICE, fg="yellow")
+    click.echo(table.to_string(index=False))
+
+
+DEMO_DIR = Path("build") / "demo"
+
+
+@main.command("demo")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DIR, show_default=True,
+              help="Folder for the demo store and outputs (made fresh each time).")
+@click.option("--seed", default=2019, show_default=True, help="Random seed for the synthetic answers.")
+def demo_cmd(out, seed):
+    """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store and
+    summarise them per city."""
+    from ..demo import generate
+
+    click.echo("1/3 Validating frameworks, cities and convenings...")
+    ctx = click.get_current_context()
+    ctx.invoke(validate)
+    db = out / "icf.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    store = Store(f"sqlite:///{db.resolve()}")
+    click.echo(f"2/3 Writing synthetic demo answers to {db}...")
+    generate(store, seed=seed)
+    from ..summary import city_summary
+
+    click.echo("3/3 Per-city summary (all rounds):")
+    print_summary(store, city_summary(store))

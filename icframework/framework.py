@@ -1,0 +1,290 @@
+"""Frameworks as validated data: principles, areas of action, questions and the scale.
+
+A framework is a YAML file (see `data/frameworks/` and the README). `load_framework` returns an immutable
+`Framework`; `validate_path` reports every problem of a file or folder in one go, each with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ValidationError as PydanticError
+
+from .errors import NotFoundError, Problem, ValidationError
+from .yamlio import dotted, line_of, load_yaml, plain, pydantic_problems
+
+DATA = Path(__file__).parent / "data"
+BUNDLED = DATA / "frameworks"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Level(_Frozen):
+    value: int = Field(ge=0, le=10)
+    label: Text
+    description: Text
+
+
+class Special(_Frozen):
+    label: Text
+    description: Text
+
+
+class Scale(_Frozen):
+    """An ordered maturity scale plus "don't know" and "not applicable" (never scored as zero)."""
+
+    code: Slug
+    levels: tuple[Level, ...] = Field(min_length=2)
+    dont_know: Special
+    not_applicable: Special
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        values = [lv.value for lv in self.levels]
+        if values != list(range(len(values))):
+            raise ValueError(f"scale levels must be 0, 1, 2, ... in order; got {values}")
+        return self
+
+    @property
+    def max_level(self) -> int:
+        return self.levels[-1].value
+
+    def label(self, value: int) -> str:
+        return self.levels[value].label
+
+
+class Tier(_Frozen):
+    min: float = Field(ge=0, le=100)
+    label: Text
+    description: Text
+
+
+class Principle(_Frozen):
+    code: Annotated[str, StringConstraints(pattern=r"^P\d+$")]
+    title: Text
+    description: Text
+
+
+class Question(_Frozen):
+    code: Annotated[str, StringConstraints(pattern=r"^A\d+\.Q\d+$")]
+    text: Text
+    guidance: dict[int, Text] = Field(min_length=1)
+    evidence_prompt: Text
+    core: bool
+    weight: float = Field(gt=0, le=10)
+    principles: tuple[Annotated[str, StringConstraints(pattern=r"^P\d+$")], ...] = Field(min_length=1)
+
+    @property
+    def area(self) -> str:
+        return self.code.split(".")[0]
+
+
+class Area(_Frozen):
+    code: Annotated[str, StringConstraints(pattern=r"^A\d+$")]
+    title: Text
+    description: Text
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+class Labels(_Frozen):
+    principle: Text = "Principle"
+    area: Text = "Area of action"
+
+
+class Framework(_Frozen):
+    """A validated framework. Codes are stable; titles may change between versions."""
+
+    code: Slug
+    title: Text
+    version: Text
+    language: Text = "en"
+    source: Text
+    description: Text
+    labels: Labels = Labels()
+    scale: Scale
+    thin_threshold: int = Field(default=3, ge=1)
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    principles: tuple[Principle, ...] = Field(min_length=1)
+    areas: tuple[Area, ...] = Field(min_length=1)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for a in self.areas for q in a.questions)
+
+    def question(self, code: str) -> Question:
+        for q in self.questions:
+            if q.code == code:
+                return q
+        raise NotFoundError(f"question {code!r} is not in framework {self.code} {self.version}")
+
+    def area(self, code: str) -> Area:
+        for a in self.areas:
+            if a.code == code:
+                return a
+        raise NotFoundError(f"area {code!r} is not in framework {self.code}")
+
+    def principle(self, code: str) -> Principle:
+        for p in self.principles:
+            if p.code == code:
+                return p
+        raise NotFoundError(f"principle {code!r} is not in framework {self.code}")
+
+    def tier(self, score: float) -> Tier:
+        """The highest tier whose `min` the score reaches."""
+        return [t for t in self.tiers if score >= t.min][-1]
+
+    def to_data(self) -> dict:
+        """Plain data (for JSON, spreadsheets and templates)."""
+        return self.model_dump(mode="json")
+
+
+def _cross_checks(raw: dict) -> list[tuple[tuple, str]]:
+    """Problems pydantic cannot see: duplicates, unknown references, numbering, scale guidance."""
+    out: list[tuple[tuple, str]] = []
+    principles = raw.get("principles") or []
+    areas = raw.get("areas") or []
+    p_codes = [p.get("code") for p in principles if isinstance(p, dict)]
+    for code, n in Counter(p_codes).items():
+        if n > 1:
+            i = [j for j, c in enumerate(p_codes) if c == code][1]
+            out.append((("principles", i, "code"), f"duplicate principle code {code!r}"))
+    a_codes = [a.get("code") for a in areas if isinstance(a, dict)]
+    for code, n in Counter(a_codes).items():
+        if n > 1:
+            i = [j for j, c in enumerate(a_codes) if c == code][1]
+            out.append((("areas", i, "code"), f"duplicate area code {code!r}"))
+    seen: set[str] = set()
+    for ai, area in enumerate(areas):
+        if not isinstance(area, dict):
+            continue
+        for qi, q in enumerate(area.get("questions") or []):
+            if not isinstance(q, dict):
+                continue
+            loc = ("areas", ai, "questions", qi)
+            code = q.get("code")
+            if isinstance(code, str):
+                if code in seen:
+                    out.append((loc + ("code",), f"duplicate question code {code!r}"))
+                seen.add(code)
+                if area.get("code") and not code.startswith(f"{area.get('code')}."):
+                    out.append((loc + ("code",), f"question {code!r} must start with its area code {area.get('code')}."))
+            for pi, p in enumerate(q.get("principles") or []):
+                if isinstance(p, str) and p not in p_codes:
+                    out.append((loc + ("principles", pi), f"unknown principle {p!r}; known: {', '.join(map(str, p_codes))}"))
+    tiers = raw.get("tiers") or []
+    mins = [t.get("min") for t in tiers if isinstance(t, dict)]
+    if mins and all(isinstance(m, int | float) for m in mins):
+        if mins[0] != 0:
+            out.append((("tiers", 0, "min"), "the first tier must start at min 0"))
+        if mins != sorted(mins) or len(set(mins)) != len(mins):
+            out.append((("tiers",), f"tier minimums must be strictly ascending; got {mins}"))
+    return out
+
+
+def _resolve_scale(raw: dict, path: Path, doc) -> list[Problem]:
+    """Replace `scale: NAME` by the bundled scale NAME; inline scales stay as they are."""
+    scale = raw.get("scale")
+    if isinstance(scale, str):
+        scale_file = DATA / "scales" / f"{scale}.yaml"
+        if not re.fullmatch(r"[a-z0-9-]+", scale) or not scale_file.exists():
+            known = ", ".join(sorted(p.stem for p in (DATA / "scales").glob("*.yaml")))
+            return [Problem(str(path), line_of(doc, ("scale",)), f"unknown scale {scale!r}; bundled: {known}", "scale")]
+        raw["scale"] = plain(load_yaml(scale_file))
+    return []
+
+
+def _guidance_problems(raw: dict, path: Path, doc) -> list[Problem]:
+    scale = raw.get("scale")
+    if not isinstance(scale, dict):
+        return []
+    levels = {lv.get("value") for lv in scale.get("levels") or [] if isinstance(lv, dict)}
+    out = []
+    for ai, area in enumerate(raw.get("areas") or []):
+        for qi, q in enumerate((area or {}).get("questions") or [] if isinstance(area, dict) else []):
+            g = q.get("guidance") if isinstance(q, dict) else None
+            if isinstance(g, dict):
+                bad = [k for k in g if k not in levels]
+                if bad:
+                    loc = ("areas", ai, "questions", qi, "guidance")
+                    out.append(Problem(str(path), line_of(doc, loc), f"guidance for levels {bad} not on the scale {sorted(levels)}", dotted(loc)))
+    return out
+
+
+def parse_framework(path: Path) -> Framework:
+    """Load and validate one framework file; raise ValidationError listing every problem."""
+    path = Path(path)
+    doc = load_yaml(path)
+    if not isinstance(doc, dict):
+        raise ValidationError([Problem(str(path), 1, "a framework file must be a mapping (code:, title:, ...)")])
+    raw = plain(doc)
+    problems = _resolve_scale(raw, path, doc)
+    problems += _guidance_problems(raw, path, doc)
+    problems += [Problem(str(path), line_of(doc, loc), msg, dotted(loc)) for loc, msg in _cross_checks(raw)]
+    framework = None
+    try:
+        framework = Framework.model_validate(raw)
+    except PydanticError as exc:
+        problems += pydantic_problems(path, doc, exc)
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.message))
+        raise ValidationError(problems, f"{path} is not a valid framework")
+    return framework
+
+
+def framework_files(path: Path) -> list[Path]:
+    """A YAML file, or every *.yaml / *.yml file in a folder (sorted)."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+    if not path.exists():
+        raise NotFoundError(f"{path} does not exist: give a framework YAML file or a folder of them")
+    return [path]
+
+
+def validate_path(path: Path) -> list[Problem]:
+    """Every problem in a framework file or folder (empty list when all is valid)."""
+    problems: list[Problem] = []
+    files = framework_files(path)
+    if not files:
+        return [Problem(str(path), None, "no .yaml files in this folder")]
+    for f in files:
+        try:
+            parse_framework(f)
+        except ValidationError as exc:
+            problems += exc.problems
+    return problems
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in BUNDLED.glob("*.yaml"))
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, mtime: float) -> Framework:
+    return parse_framework(Path(path))
+
+
+def load_framework(name_or_path: str | Path) -> Framework:
+    """A bundled framework by name (`inclusive-cities`) or a user's framework by file path. Cached per file."""
+    text = str(name_or_path)
+    path = BUNDLED / f"{text}.yaml" if re.fullmatch(r"[a-z0-9-]+", text) else Path(text)
+    if not path.exists():
+        raise NotFoundError(
+            f"framework {text!r} not found: bundled frameworks are {', '.join(bundled_names())}, "
+            "or give the path of a YAML file"
+        )
+    return _load_cached(str(path.resolve()), path.stat().st_mtime)
+
+
+def load_scale(name: str = "maturity") -> Scale:
+    return Scale.model_validate(plain(load_yaml(DATA / "scales" / f"{name}.yaml")))

@@ -1,0 +1,415 @@
+"""The answer store: rounds, respondents, answers and an append-only audit log.
+
+SQLite (WAL mode) by default, behind SQLAlchemy Core so that a PostgreSQL URL works too. Every saved answer is
+one transaction that also writes one audit row per changed field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from .errors import AccessDenied, ICFError, NotFoundError
+from .framework import Framework, load_framework
+from .slugs import check_slug
+
+RESPONSES = ("level", "dont_know", "na")
+ANSWER_FIELDS = ("response", "level", "evidence", "links", "comment")
+
+metadata = sa.MetaData()
+
+rounds = sa.Table(
+    "rounds", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("framework", sa.Text, nullable=False),
+    sa.Column("framework_version", sa.String(40), nullable=False),
+    sa.Column("convening", sa.String(80)),
+    sa.Column("opens", sa.Date),
+    sa.Column("closes", sa.Date),
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+respondents = sa.Table(
+    "respondents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("round_id", sa.ForeignKey("rounds.id"), nullable=False),
+    sa.Column("city", sa.String(80), nullable=False),
+    sa.Column("sector", sa.String(40), nullable=False),
+    sa.Column("role", sa.Text, nullable=False, default=""),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("code_hash", sa.String(64), unique=True),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("round_id", "city", "label"),
+)
+
+answers = sa.Table(
+    "answers", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("respondent_id", sa.ForeignKey("respondents.id"), nullable=False),
+    sa.Column("question", sa.String(40), nullable=False),
+    sa.Column("response", sa.String(20)),  # level | dont_know | na | NULL (only text so far)
+    sa.Column("level", sa.Integer),
+    sa.Column("evidence", sa.Text, nullable=False, default=""),
+    sa.Column("links", sa.Text, nullable=False, default=""),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("respondent_id", "question"),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("respondent_id", sa.Integer),
+    sa.Column("city", sa.String(80)),
+    sa.Column("round_id", sa.String(80)),
+    sa.Column("question", sa.String(40)),
+    sa.Column("field", sa.String(40)),
+    sa.Column("old", sa.Text),
+    sa.Column("new", sa.Text),
+)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def default_url() -> str:
+    """$ICF_STORE_URL, else an SQLite file `icf.sqlite3` in the working directory."""
+    return os.environ.get("ICF_STORE_URL") or f"sqlite:///{Path.cwd() / 'icf.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Respondent:
+    id: int
+    round_id: str
+    city: str
+    sector: str
+    role: str
+    label: str
+    status: str
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    title: str
+    framework: str
+    framework_version: str
+    convening: str | None
+    synthetic: bool
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no upgrade deadlocks
+
+    return engine
+
+
+class Store:
+    """One answer store. `Store()` opens the default SQLite file and creates the tables if needed."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(self.url)
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+        self._frameworks: dict[str, Framework] = {}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- rounds ---------------------------------------------------------------------------------------------
+    def create_round(self, round_id: str, framework: str, *, title: str = "", convening: str | None = None,
+                     synthetic: bool = False, opens: dt.date | None = None, closes: dt.date | None = None) -> Round:
+        check_slug(round_id, "round")
+        fw = load_framework(framework)
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(rounds.c.id).where(rounds.c.id == round_id)).first():
+                raise ICFError(f"round {round_id!r} already exists; choose another id")
+            conn.execute(rounds.insert().values(
+                id=round_id, title=title or round_id, framework=framework, framework_version=fw.version,
+                convening=convening, synthetic=synthetic, opens=opens, closes=closes, created_at=now()))
+            self._audit(conn, "facilitator", "create_round", round_id=round_id, new=framework)
+        return self.get_round(round_id)
+
+    def get_round(self, round_id: str) -> Round:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
+        if not row:
+            known = ", ".join(r.id for r in self.list_rounds()) or "none yet (run `icf demo-data`)"
+            raise NotFoundError(f"unknown round {round_id!r}; rounds in this store: {known}")
+        return Round(row["id"], row["title"], row["framework"], row["framework_version"], row["convening"],
+                     bool(row["synthetic"]))
+
+    def list_rounds(self) -> list[Round]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(rounds).order_by(rounds.c.created_at, rounds.c.id)).mappings().all()
+        return [Round(r["id"], r["title"], r["framework"], r["framework_version"], r["convening"],
+                      bool(r["synthetic"])) for r in rows]
+
+    def framework_for(self, round_id: str) -> Framework:
+        if round_id not in self._frameworks:
+            self._frameworks[round_id] = load_framework(self.get_round(round_id).framework)
+        return self._frameworks[round_id]
+
+    # -- respondents ----------------------------------------------------------------------------------------
+    def add_respondent(self, round_id: str, city: str, sector: str, *, role: str = "", label: str | None = None,
+                       synthetic: bool = False, with_code: bool = True) -> tuple[Respondent, str | None]:
+        """Create a respondent; returns it and its access code (shown once; only its hash is stored)."""
+        check_slug(city, "city")
+        check_slug(sector, "sector")
+        self.get_round(round_id)
+        code = secrets.token_urlsafe(16) if with_code else None
+        with self.engine.begin() as conn:
+            if label is None:
+                n = conn.execute(sa.select(sa.func.count()).select_from(respondents).where(
+                    respondents.c.round_id == round_id, respondents.c.city == city)).scalar_one()
+                label = f"{sector}-{n + 1}"
+            rid = conn.execute(respondents.insert().values(
+                round_id=round_id, city=city, sector=sector, role=role, label=label,
+                code_hash=hash_code(code) if code else None, status="open", synthetic=synthetic,
+                created_at=now())).inserted_primary_key[0]
+            self._audit(conn, "facilitator", "add_respondent", respondent_id=rid, city=city, round_id=round_id,
+                        new=f"{label} ({sector})")
+        return self.respondent(rid), code
+
+    def respondent(self, respondent_id: int) -> Respondent:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id)).mappings().first()
+        if not row:
+            raise NotFoundError(f"no respondent with id {respondent_id}")
+        return _respondent(row)
+
+    def list_respondents(self, round_id: str | None = None, city: str | None = None) -> list[Respondent]:
+        q = sa.select(respondents).order_by(respondents.c.city, respondents.c.id)
+        if round_id:
+            q = q.where(respondents.c.round_id == round_id)
+        if city:
+            q = q.where(respondents.c.city == city)
+        with self.engine.connect() as conn:
+            return [_respondent(r) for r in conn.execute(q).mappings()]
+
+    def authenticate(self, city: str | None, code: str | None) -> Respondent:
+        """The respondent holding `code` for `city`. Any mismatch raises AccessDenied and reveals nothing."""
+        if not city or not code:
+            raise AccessDenied("This link is incomplete: it needs both the city and your access code.")
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(respondents).where(
+                respondents.c.code_hash == hash_code(code))).mappings().first()
+        if not row or row["city"] != city:
+            raise AccessDenied("This link is not valid. Please check it, or ask your facilitator for a new one.")
+        if row["status"] == "revoked":
+            raise AccessDenied("This link has been withdrawn. Please ask your facilitator for a new one.")
+        return _respondent(row)
+
+    def set_status(self, respondent_id: int, status: str, actor: str) -> Respondent:
+        """open (reopen), submitted or revoked."""
+        if status not in ("open", "submitted", "revoked"):
+            raise ICFError(f"unknown status {status!r}: use open, submitted or revoked")
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id)).mappings().first()
+            if not row:
+                raise NotFoundError(f"no respondent with id {respondent_id}")
+            conn.execute(respondents.update().where(respondents.c.id == respondent_id).values(
+                status=status, submitted_at=now() if status == "submitted" else row["submitted_at"]))
+            self._audit(conn, actor, f"status:{status}", respondent_id=respondent_id, city=row["city"],
+                        round_id=row["round_id"], field="status", old=row["status"], new=status)
+        return self.respondent(respondent_id)
+
+    # -- answers --------------------------------------------------------------------------------------------
+    def save_answer(self, respondent: Respondent, question: str, *, actor: str | None = None, **changes) -> dict:
+        """Save some fields of one answer in one transaction, with one audit row per changed field.
+
+        `changes` may hold response ('level', 'dont_know', 'na' or None), level (int), evidence, links, comment.
+        Giving `level` alone implies response='level'. Returns the answer as stored.
+        """
+        unknown = set(changes) - set(ANSWER_FIELDS)
+        if unknown:
+            raise ICFError(f"unknown answer field(s) {sorted(unknown)}; allowed: {', '.join(ANSWER_FIELDS)}")
+        fw = self.framework_for(respondent.round_id)
+        fw.question(question)
+        changes = _normalise(changes, fw)
+        actor = actor or f"respondent:{respondent.id}"
+        stamp = now()
+        with self.engine.begin() as conn:
+            status = conn.execute(sa.select(respondents.c.status, respondents.c.city).where(
+                respondents.c.id == respondent.id)).first()
+            if status is None or status.city != respondent.city:
+                raise AccessDenied("This respondent does not exist for this city.")
+            if status.status != "open" and not actor.startswith("import"):
+                raise ICFError(f"answers are {status.status}: ask your facilitator to reopen them to make changes")
+            old = conn.execute(sa.select(answers).where(answers.c.respondent_id == respondent.id,
+                                                        answers.c.question == question)).mappings().first()
+            before = {f: (old[f] if old else None) for f in ANSWER_FIELDS}
+            after = dict(before) | changes
+            for f in ("evidence", "links", "comment"):
+                after[f] = after[f] or ""
+                before[f] = before[f] or ""
+            if old:
+                conn.execute(answers.update().where(answers.c.id == old["id"]).values(
+                    **{f: after[f] for f in ANSWER_FIELDS}, updated_at=stamp))
+            else:
+                conn.execute(answers.insert().values(respondent_id=respondent.id, question=question,
+                                                     created_at=stamp, updated_at=stamp,
+                                                     **{f: after[f] for f in ANSWER_FIELDS}))
+            for f in ANSWER_FIELDS:
+                if before[f] != after[f]:
+                    self._audit(conn, actor, "answer", respondent_id=respondent.id, city=respondent.city,
+                                round_id=respondent.round_id, question=question, field=f,
+                                old=_text(before[f]), new=_text(after[f]), at=stamp)
+        return after
+
+    def answers_for(self, respondent: Respondent) -> dict[str, dict]:
+        """This respondent's answers by question code."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(answers).where(answers.c.respondent_id == respondent.id)).mappings()
+            return {r["question"]: {f: r[f] for f in ANSWER_FIELDS} | {"updated_at": r["updated_at"]}
+                    for r in rows}
+
+    def answers_frame(self, round_id: str | None = None, city: str | None = None) -> pd.DataFrame:
+        """One row per answer with its respondent and round: the input of diagnostics and exports."""
+        q = (sa.select(rounds.c.id.label("round"), respondents.c.city, respondents.c.id.label("respondent_id"),
+                       respondents.c.label.label("respondent"), respondents.c.sector, respondents.c.role,
+                       respondents.c.status, answers.c.question, answers.c.response, answers.c.level,
+                       answers.c.evidence, answers.c.links, answers.c.comment, answers.c.updated_at,
+                       (rounds.c.synthetic | respondents.c.synthetic).label("synthetic"))
+             .select_from(answers.join(respondents).join(rounds))
+             .order_by(rounds.c.id, respondents.c.city, respondents.c.id, answers.c.question))
+        if round_id:
+            q = q.where(rounds.c.id == round_id)
+        if city:
+            q = q.where(respondents.c.city == city)
+        with self.engine.connect() as conn:
+            df = pd.read_sql(q, conn)
+        df["level"] = df["level"].astype("Int64")
+        df["synthetic"] = df["synthetic"].astype(bool)
+        return df
+
+    def respondents_frame(self, round_id: str | None = None) -> pd.DataFrame:
+        q = sa.select(respondents.c.id.label("respondent_id"), respondents.c.round_id.label("round"),
+                      respondents.c.city, respondents.c.sector, respondents.c.role, respondents.c.label,
+                      respondents.c.status, respondents.c.synthetic)
+        if round_id:
+            q = q.where(respondents.c.round_id == round_id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def audit_frame(self, respondent_id: int | None = None) -> pd.DataFrame:
+        q = sa.select(audit_log).order_by(audit_log.c.id)
+        if respondent_id is not None:
+            q = q.where(audit_log.c.respondent_id == respondent_id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def is_synthetic(self, round_id: str | None = None) -> bool:
+        """True when any round or respondent (of `round_id`) is synthetic demo data."""
+        q1 = sa.select(sa.func.count()).select_from(rounds).where(rounds.c.synthetic.is_(True))
+        q2 = sa.select(sa.func.count()).select_from(respondents).where(respondents.c.synthetic.is_(True))
+        if round_id:
+            q1, q2 = q1.where(rounds.c.id == round_id), q2.where(respondents.c.round_id == round_id)
+        with self.engine.connect() as conn:
+            return bool(conn.execute(q1).scalar_one() or conn.execute(q2).scalar_one())
+
+    def _audit(self, conn, actor: str, action: str, *, at: dt.datetime | None = None, **fields) -> None:
+        conn.execute(audit_log.insert().values(at=at or now(), actor=actor, action=action, **fields))
+
+
+def _respondent(row) -> Respondent:
+    return Respondent(row["id"], row["round_id"], row["city"], row["sector"], row["role"] or "", row["label"],
+                      row["status"], bool(row["synthetic"]))
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _normalise(changes: dict, fw: Framework) -> dict:
+    """Check and complete a change: a level implies response 'level'; other responses clear the level."""
+    out = dict(changes)
+    if "level" in out and out["level"] is not None and "response" not in out:
+        out["response"] = "level"
+    if "response" in out:
+        response = out["response"]
+        if response not in (*RESPONSES, None):
+            raise ICFError(f"response must be one of {', '.join(RESPONSES)} (or empty), not {response!r}")
+        if response == "level":
+            level = out.get("level")
+            if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= fw.scale.max_level:
+                raise ICFError(f"level must be a whole number from 0 to {fw.scale.max_level}, not {level!r}")
+        else:
+            out["level"] = None
+    elif "level" in out:
+        raise ICFError("give a response together with level=None")
+    for f in ("evidence", "links", "comment"):
+        if f in out:
+            value = out[f] if out[f] is not None else ""
+            if not isinstance(value, str):
+                raise ICFError(f"{f} must be text")
+            if len(value) > 20000:
+                raise ICFError(f"{f} is too long ({len(value)} characters); keep it under 20,000")
+            out[f] = value
+    return out
+
+
+def bulk_answers(store: Store, records: list[dict], actor: str) -> int:
+    """Insert many new answers in one transaction, each with its audit row (for imports of synthetic data).
+
+    Each record has respondent_id, question and any of the answer fields. Existing answers are not touched:
+    use `Store.save_answer` for edits.
+    """
+    if not records:
+        return 0
+    stamp = now()
+    with store.engine.begin() as conn:
+        who = {r.id: r for r in map(_respondent, conn.execute(sa.select(respondents).where(
+            respondents.c.id.in_({rec["respondent_id"] for rec in records}))).mappings())}
+        rows = [{"respondent_id": rec["respondent_id"], "question": rec["question"],
+                 "response": rec.get("response"), "level": rec.get("level"),
+                 "evidence": rec.get("evidence", ""), "links": rec.get("links", ""),
+                 "comment": rec.get("comment", ""), "created_at": stamp, "updated_at": stamp} for rec in records]
+        conn.execute(answers.insert(), rows)
+        conn.execute(audit_log.insert(), [
+            {"at": stamp, "actor": actor, "action": "answer", "respondent_id": r["respondent_id"],
+             "city": who[r["respondent_id"]].city, "round_id": who[r["respondent_id"]].round_id,
+             "question": r["question"], "field": "response", "old": None,
+             "new": _text(r["level"] if r["response"] == "level" else r["response"])} for r in rows])
+    return len(records)

@@ -1,0 +1,67 @@
+"""Read YAML keeping line numbers, so that every problem can point at its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from .errors import Problem, ValidationError
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse `path`; a syntax error becomes a ValidationError with its line."""
+    yaml = YAML(typ="rt")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ValidationError([Problem(str(path), line, f"YAML syntax error: {exc.problem}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
+
+
+def line_of(doc: Any, loc: tuple) -> int | None:
+    """The 1-based line of the node at `loc` (keys and indexes), or of its nearest parent."""
+    node, line = doc, 1
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def dotted(loc: tuple) -> str:
+    """('areas', 0, 'questions', 2, 'text') -> 'areas[0].questions[2].text'."""
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, int) else k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node
+
+
+def pydantic_problems(path: Path, doc: Any, exc) -> list[Problem]:
+    """Turn a pydantic ValidationError into Problems with lines."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+        problems.append(Problem(str(path), line_of(doc, loc), err["msg"], dotted(loc)))
+    return problems
