@@ -1,0 +1,49 @@
+# Two commands do all setup on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TESTSTAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint app bench clean system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(TESTSTAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+## demo: create .venv, install, run the main job on the embedded (synthetic) defaults
+demo: $(STAMP)
+	$(VENV)/bin/icf demo
+
+## system-deps: Debian packages the tests need (Chromium for the browser tests, poppler-utils for pdftoppm)
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	fi
+
+## test: install test needs (Python and Debian packages) and run every test, browser tests included
+test: $(TESTSTAMP) system-deps
+	$(VENV)/bin/ruff check icframework tests benchmarks
+	$(VENV)/bin/python -m pytest -q
+
+## app: serve the self-assessment form with Voila
+app: $(STAMP)
+	$(VENV)/bin/icf app
+
+## bench: print the benchmark figures
+bench: $(TESTSTAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+lint: $(TESTSTAMP)
+	$(VENV)/bin/ruff check icframework tests benchmarks
+
+clean:
+	rm -rf build .pytest_cache
