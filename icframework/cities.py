@@ -18,8 +18,17 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 SECTORS = (
-    "local-authority", "employer", "voluntary-community", "public-health", "education", "arts-culture",
-    "newcomer-led", "housing", "police", "faith", "university",
+    "local-authority",
+    "employer",
+    "voluntary-community",
+    "public-health",
+    "education",
+    "arts-culture",
+    "newcomer-led",
+    "housing",
+    "police",
+    "faith",
+    "university",
 )
 Sector = Literal[SECTORS]  # type: ignore[valid-type]
 
@@ -85,7 +94,9 @@ def load_city(slug: str, root: Path | None = None) -> City:
         raise NotFoundError(f"unknown city {slug!r}: no {path}. Known cities: {', '.join(city_slugs(root))}")
     city, doc = _parse(City, path)
     if city.slug != slug:
-        raise ValidationError([Problem(str(path), 1, f"slug {city.slug!r} does not match its folder {slug!r}", "slug")])
+        raise ValidationError(
+            [Problem(str(path), 1, f"slug {city.slug!r} does not match its folder {slug!r}", "slug")]
+        )
     return city
 
 

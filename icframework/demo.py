@@ -30,9 +30,18 @@ class DemoRound:
 
 # Rounds tied to the programme's convenings; phase-two cities joined in 2019, so they start in the second round.
 DEMO_ROUNDS = (
-    DemoRound("bristol-2019", "Self-assessment before the Bristol convening (March 2019)", "bristol-2019-03", (1,)),
-    DemoRound("cardiff-2019", "Self-assessment before the Cardiff convening (October 2019)", "cardiff-2019-10", (1, 2)),
-    DemoRound("virtual-2020", "Self-assessment before the virtual convening (March 2020)", "virtual-2020-03", (1, 2)),
+    DemoRound(
+        "bristol-2019", "Self-assessment before the Bristol convening (March 2019)", "bristol-2019-03", (1,)
+    ),
+    DemoRound(
+        "cardiff-2019",
+        "Self-assessment before the Cardiff convening (October 2019)",
+        "cardiff-2019-10",
+        (1, 2),
+    ),
+    DemoRound(
+        "virtual-2020", "Self-assessment before the virtual convening (March 2020)", "virtual-2020-03", (1, 2)
+    ),
 )
 LATEST_ROUND = DEMO_ROUNDS[-1].id
 
@@ -54,8 +63,14 @@ def _seed(*parts: str | int) -> int:
     return int.from_bytes(("/".join(map(str, parts))).encode()[:8].ljust(8, b"\0"), "little") ^ 0x5EED
 
 
-def generate(store: Store, *, seed: int = 2019, framework: str = "inclusive-cities",
-             cities: list[City] | None = None, progress=None) -> dict[str, int]:
+def generate(
+    store: Store,
+    *,
+    seed: int = 2019,
+    framework: str = "inclusive-cities",
+    cities: list[City] | None = None,
+    progress=None,
+) -> dict[str, int]:
     """Fill `store` with synthetic rounds, respondents and answers. Returns counts."""
     fw = load_framework(framework)
     cities = cities if cities is not None else load_cities()
@@ -63,11 +78,14 @@ def generate(store: Store, *, seed: int = 2019, framework: str = "inclusive-citi
     existing = {r.id for r in store.list_rounds()}
     for r in DEMO_ROUNDS:
         if r.id not in existing:
-            store.create_round(r.id, framework, title=r.title + " [synthetic]", convening=r.convening,
-                               synthetic=True)
+            store.create_round(
+                r.id, framework, title=r.title + " [synthetic]", convening=r.convening, synthetic=True
+            )
     area_codes = [a.code for a in fw.areas]
     # Questions on which respondents tend to disagree, and a few that some cities find not applicable.
-    contested = set(rng.choice([q.code for q in fw.questions], size=max(1, len(fw.questions) // 6), replace=False))
+    contested = set(
+        rng.choice([q.code for q in fw.questions], size=max(1, len(fw.questions) // 6), replace=False)
+    )
     counts = {"answers": 0, "respondents": 0}
     for city in cities:
         crng = np.random.default_rng([seed, _seed(city.slug)])
@@ -87,8 +105,14 @@ def generate(store: Store, *, seed: int = 2019, framework: str = "inclusive-citi
             chosen = [sectors[i % len(sectors)] for i in crng.permutation(max(n, len(sectors)))[:n]]
             records = []
             for sector in chosen:
-                resp, _ = store.add_respondent(r.id, city.slug, sector, role=f"{sector} member (synthetic)",
-                                               synthetic=True, with_code=False)
+                resp, _ = store.add_respondent(
+                    r.id,
+                    city.slug,
+                    sector,
+                    role=f"{sector} member (synthetic)",
+                    synthetic=True,
+                    with_code=False,
+                )
                 counts["respondents"] += 1
                 bias = crng.normal(0, 0.4)
                 for q in fw.questions:
@@ -122,9 +146,16 @@ def extra_cities(n: int, root: Path, seed: int = 2019) -> list[City]:
         slug = check_slug(f"synthetic-{i:04d}", "city")
         k = int(rng.integers(4, 8))
         data = {
-            "slug": slug, "name": f"Synthetic City {i}", "nation": "England", "phase": int(rng.integers(1, 3)),
-            "year_joined": 2019, "synthetic": True,
-            "leadership": {"senior_lead": "Senior lead (synthetic role)", "operational_lead": "Operational lead"},
+            "slug": slug,
+            "name": f"Synthetic City {i}",
+            "nation": "England",
+            "phase": int(rng.integers(1, 3)),
+            "year_joined": 2019,
+            "synthetic": True,
+            "leadership": {
+                "senior_lead": "Senior lead (synthetic role)",
+                "operational_lead": "Operational lead",
+            },
             "taskforce_sectors": [str(s) for s in rng.choice(SECTORS, size=k, replace=False)],
             "context": "A synthetic city generated for scale tests; it is not a real place.",
         }

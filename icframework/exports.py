@@ -19,8 +19,20 @@ from .errors import Problem, ValidationError
 from .store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = ["round", "city", "respondent", "sector", "role", "question", "value", "evidence", "links", "comment",
-           "updated_at", "synthetic"]
+COLUMNS = [
+    "round",
+    "city",
+    "respondent",
+    "sector",
+    "role",
+    "question",
+    "value",
+    "evidence",
+    "links",
+    "comment",
+    "updated_at",
+    "synthetic",
+]
 REQUIRED = ["round", "city", "respondent", "sector", "question", "value"]
 
 
@@ -62,8 +74,9 @@ def answers_table(store: Store, round_id: str | None = None, city: str | None = 
     return out[COLUMNS]
 
 
-def export_answers(store: Store, path: Path, fmt: str | None = None, round_id: str | None = None,
-                   city: str | None = None) -> int:
+def export_answers(
+    store: Store, path: Path, fmt: str | None = None, round_id: str | None = None, city: str | None = None
+) -> int:
     """Write answers to CSV, XLSX or JSON (by `fmt` or the file suffix). Returns the number of rows."""
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
@@ -76,8 +89,14 @@ def export_answers(store: Store, path: Path, fmt: str | None = None, round_id: s
         atomic_write(path, xlsx_bytes({"answers": table}))
     elif fmt == "json":
         records = table.to_dict(orient="records")
-        atomic_write(path, json.dumps({"synthetic": bool(table["synthetic"].any()), "answers": records},
-                                      ensure_ascii=False, indent=1).encode())
+        atomic_write(
+            path,
+            json.dumps(
+                {"synthetic": bool(table["synthetic"].any()), "answers": records},
+                ensure_ascii=False,
+                indent=1,
+            ).encode(),
+        )
     else:
         raise ValidationError([Problem(str(path), None, f"unknown format {fmt!r}: use csv, xlsx or json")])
     return len(table)
@@ -128,8 +147,10 @@ def import_answers(store: Store, path: Path, actor: str = "import") -> int:
         raise ValidationError([Problem(str(path), None, "the file has no data rows")])
     missing = [c for c in REQUIRED if c not in rows[0]]
     if missing:
-        raise ValidationError([Problem(str(path), 1, f"missing column(s): {', '.join(missing)}",
-                                       "header")], f"{path} cannot be imported")
+        raise ValidationError(
+            [Problem(str(path), 1, f"missing column(s): {', '.join(missing)}", "header")],
+            f"{path} cannot be imported",
+        )
     round_cache: dict[str, object] = {}
     plan = []
     seen = set()
@@ -147,8 +168,15 @@ def import_answers(store: Store, path: Path, actor: str = "import") -> int:
     for row in plan:
         respondent = _respondent_for(store, row)
         value = row["value"]
-        change = {"response": None, "level": None} if value == "" else (
-            {"response": value} if value in ("dont_know", "na") else {"response": "level", "level": int(value)})
+        change = (
+            {"response": None, "level": None}
+            if value == ""
+            else (
+                {"response": value}
+                if value in ("dont_know", "na")
+                else {"response": "level", "level": int(value)}
+            )
+        )
         for f in ("evidence", "links", "comment"):
             change[f] = row.get(f, "")
         store.save_answer(respondent, row["question"], actor=actor, **change)
@@ -183,7 +211,9 @@ def _check_row(store: Store, row: dict, round_cache: dict) -> list[tuple[str, st
     value = row["value"]
     levels = {str(lv.value) for lv in fw.scale.levels}
     if value not in levels | {"", "dont_know", "na"}:
-        bad.append(("value", f"{value!r} is not a level ({', '.join(sorted(levels))}), dont_know, na or empty"))
+        bad.append(
+            ("value", f"{value!r} is not a level ({', '.join(sorted(levels))}), dont_know, na or empty")
+        )
     return bad
 
 
@@ -191,6 +221,12 @@ def _respondent_for(store: Store, row: dict):
     for r in store.list_respondents(row["round"], row["city"]):
         if r.label == row["respondent"]:
             return r
-    respondent, _ = store.add_respondent(row["round"], row["city"], row["sector"], role=row.get("role", ""),
-                                         label=row["respondent"], with_code=False)
+    respondent, _ = store.add_respondent(
+        row["round"],
+        row["city"],
+        row["sector"],
+        role=row.get("role", ""),
+        label=row["respondent"],
+        with_code=False,
+    )
     return respondent

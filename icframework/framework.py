@@ -177,10 +177,20 @@ def _cross_checks(raw: dict) -> list[tuple[tuple, str]]:
                     out.append((loc + ("code",), f"duplicate question code {code!r}"))
                 seen.add(code)
                 if area.get("code") and not code.startswith(f"{area.get('code')}."):
-                    out.append((loc + ("code",), f"question {code!r} must start with its area code {area.get('code')}."))
+                    out.append(
+                        (
+                            loc + ("code",),
+                            f"question {code!r} must start with its area code {area.get('code')}.",
+                        )
+                    )
             for pi, p in enumerate(q.get("principles") or []):
                 if isinstance(p, str) and p not in p_codes:
-                    out.append((loc + ("principles", pi), f"unknown principle {p!r}; known: {', '.join(map(str, p_codes))}"))
+                    out.append(
+                        (
+                            loc + ("principles", pi),
+                            f"unknown principle {p!r}; known: {', '.join(map(str, p_codes))}",
+                        )
+                    )
     tiers = raw.get("tiers") or []
     mins = [t.get("min") for t in tiers if isinstance(t, dict)]
     if mins and all(isinstance(m, int | float) for m in mins):
@@ -198,7 +208,11 @@ def _resolve_scale(raw: dict, path: Path, doc) -> list[Problem]:
         scale_file = DATA / "scales" / f"{scale}.yaml"
         if not re.fullmatch(r"[a-z0-9-]+", scale) or not scale_file.exists():
             known = ", ".join(sorted(p.stem for p in (DATA / "scales").glob("*.yaml")))
-            return [Problem(str(path), line_of(doc, ("scale",)), f"unknown scale {scale!r}; bundled: {known}", "scale")]
+            return [
+                Problem(
+                    str(path), line_of(doc, ("scale",)), f"unknown scale {scale!r}; bundled: {known}", "scale"
+                )
+            ]
         raw["scale"] = plain(load_yaml(scale_file))
     return []
 
@@ -216,7 +230,14 @@ def _guidance_problems(raw: dict, path: Path, doc) -> list[Problem]:
                 bad = [k for k in g if k not in levels]
                 if bad:
                     loc = ("areas", ai, "questions", qi, "guidance")
-                    out.append(Problem(str(path), line_of(doc, loc), f"guidance for levels {bad} not on the scale {sorted(levels)}", dotted(loc)))
+                    out.append(
+                        Problem(
+                            str(path),
+                            line_of(doc, loc),
+                            f"guidance for levels {bad} not on the scale {sorted(levels)}",
+                            dotted(loc),
+                        )
+                    )
     return out
 
 
@@ -225,16 +246,20 @@ def parse_framework(path: Path) -> Framework:
     path = Path(path)
     doc = load_yaml(path)
     if not isinstance(doc, dict):
-        raise ValidationError([Problem(str(path), 1, "a framework file must be a mapping (code:, title:, ...)")])
+        raise ValidationError(
+            [Problem(str(path), 1, "a framework file must be a mapping (code:, title:, ...)")]
+        )
     raw = plain(doc)
     problems = _resolve_scale(raw, path, doc)
+    scale_failed = bool(problems)
     problems += _guidance_problems(raw, path, doc)
     problems += [Problem(str(path), line_of(doc, loc), msg, dotted(loc)) for loc, msg in _cross_checks(raw)]
     framework = None
     try:
         framework = Framework.model_validate(raw)
     except PydanticError as exc:
-        problems += pydantic_problems(path, doc, exc)
+        found = pydantic_problems(path, doc, exc)
+        problems += [p for p in found if not (scale_failed and p.where.startswith("scale"))]
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.message))
         raise ValidationError(problems, f"{path} is not a valid framework")

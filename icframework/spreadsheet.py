@@ -16,25 +16,54 @@ from .errors import Problem, ValidationError
 from .exports import xlsx_bytes
 from .framework import Framework, _cross_checks
 
-META = ["code", "title", "version", "language", "source", "description", "scale", "thin_threshold",
-        "label_principle", "label_area"]
+META = [
+    "code",
+    "title",
+    "version",
+    "language",
+    "source",
+    "description",
+    "scale",
+    "thin_threshold",
+    "label_principle",
+    "label_area",
+]
 Q_COLS = ["code", "area", "text", "evidence_prompt", "core", "weight", "principles"]
 
 
 def framework_sheets(fw: Framework) -> dict[str, pd.DataFrame]:
     levels = [lv.value for lv in fw.scale.levels]
-    meta = {"code": fw.code, "title": fw.title, "version": fw.version, "language": fw.language,
-            "source": fw.source, "description": fw.description, "scale": fw.scale.code,
-            "thin_threshold": fw.thin_threshold, "label_principle": fw.labels.principle,
-            "label_area": fw.labels.area}
-    questions = [{"code": q.code, "area": q.area, "text": q.text, "evidence_prompt": q.evidence_prompt,
-                  "core": "core" if q.core else "additional", "weight": q.weight,
-                  "principles": ", ".join(q.principles),
-                  **{f"guidance_{lv}": q.guidance.get(lv, "") for lv in levels}} for q in fw.questions]
+    meta = {
+        "code": fw.code,
+        "title": fw.title,
+        "version": fw.version,
+        "language": fw.language,
+        "source": fw.source,
+        "description": fw.description,
+        "scale": fw.scale.code,
+        "thin_threshold": fw.thin_threshold,
+        "label_principle": fw.labels.principle,
+        "label_area": fw.labels.area,
+    }
+    questions = [
+        {
+            "code": q.code,
+            "area": q.area,
+            "text": q.text,
+            "evidence_prompt": q.evidence_prompt,
+            "core": "core" if q.core else "additional",
+            "weight": q.weight,
+            "principles": ", ".join(q.principles),
+            **{f"guidance_{lv}": q.guidance.get(lv, "") for lv in levels},
+        }
+        for q in fw.questions
+    ]
     return {
         "framework": pd.DataFrame({"field": list(meta), "value": [str(v) for v in meta.values()]}),
         "principles": pd.DataFrame([p.model_dump() for p in fw.principles]),
-        "areas": pd.DataFrame([{"code": a.code, "title": a.title, "description": a.description} for a in fw.areas]),
+        "areas": pd.DataFrame(
+            [{"code": a.code, "title": a.title, "description": a.description} for a in fw.areas]
+        ),
         "questions": pd.DataFrame(questions),
         "tiers": pd.DataFrame([t.model_dump() for t in fw.tiers]),
     }
@@ -71,8 +100,10 @@ def import_xlsx(path: Path) -> Framework:
     for i, f in enumerate(sheets["framework"]["field"], start=2):
         where[(f.strip(),)] = cell("framework", i, "value")
     raw: dict = {k: meta.get(k) for k in META[:7] if meta.get(k) not in (None, "")}
-    raw["labels"] = {"principle": meta.get("label_principle") or "Principle",
-                     "area": meta.get("label_area") or "Area of action"}
+    raw["labels"] = {
+        "principle": meta.get("label_principle") or "Principle",
+        "area": meta.get("label_area") or "Area of action",
+    }
     try:
         raw["thin_threshold"] = int(meta.get("thin_threshold") or 3)
     except ValueError:
@@ -97,8 +128,11 @@ def import_xlsx(path: Path) -> Framework:
         try:
             minimum = float(r.get("min", ""))
         except ValueError:
-            problems.append(Problem(str(path), None, f"min {r.get('min')!r} is not a number",
-                                    cell("tiers", excel_row, "min")))
+            problems.append(
+                Problem(
+                    str(path), None, f"min {r.get('min')!r} is not a number", cell("tiers", excel_row, "min")
+                )
+            )
             minimum = 0.0
         tiers.append({"min": minimum, "label": r.get("label", ""), "description": r.get("description", "")})
         for k in ("min", "label", "description"):
@@ -106,8 +140,12 @@ def import_xlsx(path: Path) -> Framework:
     raw["tiers"] = tiers
     areas: dict[str, dict] = {}
     for _, excel_row, r in rows("areas", "areas"):
-        areas[r.get("code", "")] = {"code": r.get("code", ""), "title": r.get("title", ""),
-                                    "description": r.get("description", ""), "questions": []}
+        areas[r.get("code", "")] = {
+            "code": r.get("code", ""),
+            "title": r.get("title", ""),
+            "description": r.get("description", ""),
+            "questions": [],
+        }
         idx = len(areas) - 1
         for k in ("code", "title", "description"):
             where[("areas", idx, k)] = cell("areas", excel_row, k)
@@ -116,36 +154,62 @@ def import_xlsx(path: Path) -> Framework:
     for _, excel_row, r in rows("questions", "questions"):
         area = r.get("area", "")
         if area not in areas:
-            problems.append(Problem(str(path), None, f"unknown area {area!r}; areas are {', '.join(areas)}",
-                                    cell("questions", excel_row, "area")))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    f"unknown area {area!r}; areas are {', '.join(areas)}",
+                    cell("questions", excel_row, "area"),
+                )
+            )
             continue
-        q: dict = {"code": r.get("code", ""), "text": r.get("text", ""),
-                   "evidence_prompt": r.get("evidence_prompt", ""),
-                   "principles": [p.strip() for p in r.get("principles", "").split(",") if p.strip()]}
+        q: dict = {
+            "code": r.get("code", ""),
+            "text": r.get("text", ""),
+            "evidence_prompt": r.get("evidence_prompt", ""),
+            "principles": [p.strip() for p in r.get("principles", "").split(",") if p.strip()],
+        }
         core = r.get("core", "").lower()
         if core not in ("core", "additional", "true", "false", "yes", "no"):
-            problems.append(Problem(str(path), None, f"core must be 'core' or 'additional', not {core!r}",
-                                    cell("questions", excel_row, "core")))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    f"core must be 'core' or 'additional', not {core!r}",
+                    cell("questions", excel_row, "core"),
+                )
+            )
         q["core"] = core in ("core", "true", "yes")
         try:
             q["weight"] = float(r.get("weight", ""))
         except ValueError:
-            problems.append(Problem(str(path), None, f"weight {r.get('weight')!r} is not a number",
-                                    cell("questions", excel_row, "weight")))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    f"weight {r.get('weight')!r} is not a number",
+                    cell("questions", excel_row, "weight"),
+                )
+            )
             q["weight"] = 1.0
-        q["guidance"] = {int(c.split("_", 1)[1]): r[c] for c in guidance_cols
-                         if r.get(c) and c.split("_", 1)[1].isdigit()}
+        q["guidance"] = {
+            int(c.split("_", 1)[1]): r[c] for c in guidance_cols if r.get(c) and c.split("_", 1)[1].isdigit()
+        }
         ai = area_index[area]
         qi = len(areas[area]["questions"])
         areas[area]["questions"].append(q)
         for k in Q_COLS + ["guidance"]:
-            where[("areas", ai, "questions", qi, k)] = cell("questions", excel_row, k if k != "guidance" else "guidance_*")
+            where[("areas", ai, "questions", qi, k)] = cell(
+                "questions", excel_row, k if k != "guidance" else "guidance_*"
+            )
     raw["areas"] = list(areas.values())
 
     from .framework import _resolve_scale
 
-    problems += [Problem(str(path), None, p.message, "sheet framework, column value (scale)")
-                 for p in _resolve_scale(raw, path, None)]
+    problems += [
+        Problem(str(path), None, p.message, "sheet framework, column value (scale)")
+        for p in _resolve_scale(raw, path, None)
+    ]
     for loc, msg in _cross_checks(raw):
         problems.append(Problem(str(path), None, msg, _nearest(where, loc)))
     fw = None

@@ -27,7 +27,8 @@ ANSWER_FIELDS = ("response", "level", "evidence", "links", "comment")
 metadata = sa.MetaData()
 
 rounds = sa.Table(
-    "rounds", metadata,
+    "rounds",
+    metadata,
     sa.Column("id", sa.String(80), primary_key=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("framework", sa.Text, nullable=False),
@@ -40,7 +41,8 @@ rounds = sa.Table(
 )
 
 respondents = sa.Table(
-    "respondents", metadata,
+    "respondents",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("round_id", sa.ForeignKey("rounds.id"), nullable=False),
     sa.Column("city", sa.String(80), nullable=False),
@@ -56,7 +58,8 @@ respondents = sa.Table(
 )
 
 answers = sa.Table(
-    "answers", metadata,
+    "answers",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("respondent_id", sa.ForeignKey("respondents.id"), nullable=False),
     sa.Column("question", sa.String(40), nullable=False),
@@ -71,7 +74,8 @@ answers = sa.Table(
 )
 
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
@@ -158,16 +162,35 @@ class Store:
         self.engine.dispose()
 
     # -- rounds ---------------------------------------------------------------------------------------------
-    def create_round(self, round_id: str, framework: str, *, title: str = "", convening: str | None = None,
-                     synthetic: bool = False, opens: dt.date | None = None, closes: dt.date | None = None) -> Round:
+    def create_round(
+        self,
+        round_id: str,
+        framework: str,
+        *,
+        title: str = "",
+        convening: str | None = None,
+        synthetic: bool = False,
+        opens: dt.date | None = None,
+        closes: dt.date | None = None,
+    ) -> Round:
         check_slug(round_id, "round")
         fw = load_framework(framework)
         with self.engine.begin() as conn:
             if conn.execute(sa.select(rounds.c.id).where(rounds.c.id == round_id)).first():
                 raise ICFError(f"round {round_id!r} already exists; choose another id")
-            conn.execute(rounds.insert().values(
-                id=round_id, title=title or round_id, framework=framework, framework_version=fw.version,
-                convening=convening, synthetic=synthetic, opens=opens, closes=closes, created_at=now()))
+            conn.execute(
+                rounds.insert().values(
+                    id=round_id,
+                    title=title or round_id,
+                    framework=framework,
+                    framework_version=fw.version,
+                    convening=convening,
+                    synthetic=synthetic,
+                    opens=opens,
+                    closes=closes,
+                    created_at=now(),
+                )
+            )
             self._audit(conn, "facilitator", "create_round", round_id=round_id, new=framework)
         return self.get_round(round_id)
 
@@ -177,14 +200,29 @@ class Store:
         if not row:
             known = ", ".join(r.id for r in self.list_rounds()) or "none yet (run `icf demo-data`)"
             raise NotFoundError(f"unknown round {round_id!r}; rounds in this store: {known}")
-        return Round(row["id"], row["title"], row["framework"], row["framework_version"], row["convening"],
-                     bool(row["synthetic"]))
+        return Round(
+            row["id"],
+            row["title"],
+            row["framework"],
+            row["framework_version"],
+            row["convening"],
+            bool(row["synthetic"]),
+        )
 
     def list_rounds(self) -> list[Round]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(rounds).order_by(rounds.c.created_at, rounds.c.id)).mappings().all()
-        return [Round(r["id"], r["title"], r["framework"], r["framework_version"], r["convening"],
-                      bool(r["synthetic"])) for r in rows]
+        return [
+            Round(
+                r["id"],
+                r["title"],
+                r["framework"],
+                r["framework_version"],
+                r["convening"],
+                bool(r["synthetic"]),
+            )
+            for r in rows
+        ]
 
     def framework_for(self, round_id: str) -> Framework:
         if round_id not in self._frameworks:
@@ -192,8 +230,17 @@ class Store:
         return self._frameworks[round_id]
 
     # -- respondents ----------------------------------------------------------------------------------------
-    def add_respondent(self, round_id: str, city: str, sector: str, *, role: str = "", label: str | None = None,
-                       synthetic: bool = False, with_code: bool = True) -> tuple[Respondent, str | None]:
+    def add_respondent(
+        self,
+        round_id: str,
+        city: str,
+        sector: str,
+        *,
+        role: str = "",
+        label: str | None = None,
+        synthetic: bool = False,
+        with_code: bool = True,
+    ) -> tuple[Respondent, str | None]:
         """Create a respondent; returns it and its access code (shown once; only its hash is stored)."""
         check_slug(city, "city")
         check_slug(sector, "sector")
@@ -201,20 +248,43 @@ class Store:
         code = secrets.token_urlsafe(16) if with_code else None
         with self.engine.begin() as conn:
             if label is None:
-                n = conn.execute(sa.select(sa.func.count()).select_from(respondents).where(
-                    respondents.c.round_id == round_id, respondents.c.city == city)).scalar_one()
+                n = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(respondents)
+                    .where(respondents.c.round_id == round_id, respondents.c.city == city)
+                ).scalar_one()
                 label = f"{sector}-{n + 1}"
-            rid = conn.execute(respondents.insert().values(
-                round_id=round_id, city=city, sector=sector, role=role, label=label,
-                code_hash=hash_code(code) if code else None, status="open", synthetic=synthetic,
-                created_at=now())).inserted_primary_key[0]
-            self._audit(conn, "facilitator", "add_respondent", respondent_id=rid, city=city, round_id=round_id,
-                        new=f"{label} ({sector})")
+            rid = conn.execute(
+                respondents.insert().values(
+                    round_id=round_id,
+                    city=city,
+                    sector=sector,
+                    role=role,
+                    label=label,
+                    code_hash=hash_code(code) if code else None,
+                    status="open",
+                    synthetic=synthetic,
+                    created_at=now(),
+                )
+            ).inserted_primary_key[0]
+            self._audit(
+                conn,
+                "facilitator",
+                "add_respondent",
+                respondent_id=rid,
+                city=city,
+                round_id=round_id,
+                new=f"{label} ({sector})",
+            )
         return self.respondent(rid), code
 
     def respondent(self, respondent_id: int) -> Respondent:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id)).mappings().first()
+            row = (
+                conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id))
+                .mappings()
+                .first()
+            )
         if not row:
             raise NotFoundError(f"no respondent with id {respondent_id}")
         return _respondent(row)
@@ -233,10 +303,15 @@ class Store:
         if not city or not code:
             raise AccessDenied("This link is incomplete: it needs both the city and your access code.")
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(respondents).where(
-                respondents.c.code_hash == hash_code(code))).mappings().first()
+            row = (
+                conn.execute(sa.select(respondents).where(respondents.c.code_hash == hash_code(code)))
+                .mappings()
+                .first()
+            )
         if not row or row["city"] != city:
-            raise AccessDenied("This link is not valid. Please check it, or ask your facilitator for a new one.")
+            raise AccessDenied(
+                "This link is not valid. Please check it, or ask your facilitator for a new one."
+            )
         if row["status"] == "revoked":
             raise AccessDenied("This link has been withdrawn. Please ask your facilitator for a new one.")
         return _respondent(row)
@@ -246,17 +321,35 @@ class Store:
         if status not in ("open", "submitted", "revoked"):
             raise ICFError(f"unknown status {status!r}: use open, submitted or revoked")
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id)).mappings().first()
+            row = (
+                conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id))
+                .mappings()
+                .first()
+            )
             if not row:
                 raise NotFoundError(f"no respondent with id {respondent_id}")
-            conn.execute(respondents.update().where(respondents.c.id == respondent_id).values(
-                status=status, submitted_at=now() if status == "submitted" else row["submitted_at"]))
-            self._audit(conn, actor, f"status:{status}", respondent_id=respondent_id, city=row["city"],
-                        round_id=row["round_id"], field="status", old=row["status"], new=status)
+            conn.execute(
+                respondents.update()
+                .where(respondents.c.id == respondent_id)
+                .values(status=status, submitted_at=now() if status == "submitted" else row["submitted_at"])
+            )
+            self._audit(
+                conn,
+                actor,
+                f"status:{status}",
+                respondent_id=respondent_id,
+                city=row["city"],
+                round_id=row["round_id"],
+                field="status",
+                old=row["status"],
+                new=status,
+            )
         return self.respondent(respondent_id)
 
     # -- answers --------------------------------------------------------------------------------------------
-    def save_answer(self, respondent: Respondent, question: str, *, actor: str | None = None, **changes) -> dict:
+    def save_answer(
+        self, respondent: Respondent, question: str, *, actor: str | None = None, **changes
+    ) -> dict:
         """Save some fields of one answer in one transaction, with one audit row per changed field.
 
         `changes` may hold response ('level', 'dont_know', 'na' or None), level (int), evidence, links, comment.
@@ -271,49 +364,94 @@ class Store:
         actor = actor or f"respondent:{respondent.id}"
         stamp = now()
         with self.engine.begin() as conn:
-            status = conn.execute(sa.select(respondents.c.status, respondents.c.city).where(
-                respondents.c.id == respondent.id)).first()
+            status = conn.execute(
+                sa.select(respondents.c.status, respondents.c.city).where(respondents.c.id == respondent.id)
+            ).first()
             if status is None or status.city != respondent.city:
                 raise AccessDenied("This respondent does not exist for this city.")
             if status.status != "open" and not actor.startswith("import"):
-                raise ICFError(f"answers are {status.status}: ask your facilitator to reopen them to make changes")
-            old = conn.execute(sa.select(answers).where(answers.c.respondent_id == respondent.id,
-                                                        answers.c.question == question)).mappings().first()
+                raise ICFError(
+                    f"answers are {status.status}: ask your facilitator to reopen them to make changes"
+                )
+            old = (
+                conn.execute(
+                    sa.select(answers).where(
+                        answers.c.respondent_id == respondent.id, answers.c.question == question
+                    )
+                )
+                .mappings()
+                .first()
+            )
             before = {f: (old[f] if old else None) for f in ANSWER_FIELDS}
             after = dict(before) | changes
             for f in ("evidence", "links", "comment"):
                 after[f] = after[f] or ""
                 before[f] = before[f] or ""
             if old:
-                conn.execute(answers.update().where(answers.c.id == old["id"]).values(
-                    **{f: after[f] for f in ANSWER_FIELDS}, updated_at=stamp))
+                conn.execute(
+                    answers.update()
+                    .where(answers.c.id == old["id"])
+                    .values(**{f: after[f] for f in ANSWER_FIELDS}, updated_at=stamp)
+                )
             else:
-                conn.execute(answers.insert().values(respondent_id=respondent.id, question=question,
-                                                     created_at=stamp, updated_at=stamp,
-                                                     **{f: after[f] for f in ANSWER_FIELDS}))
+                conn.execute(
+                    answers.insert().values(
+                        respondent_id=respondent.id,
+                        question=question,
+                        created_at=stamp,
+                        updated_at=stamp,
+                        **{f: after[f] for f in ANSWER_FIELDS},
+                    )
+                )
             for f in ANSWER_FIELDS:
                 if before[f] != after[f]:
-                    self._audit(conn, actor, "answer", respondent_id=respondent.id, city=respondent.city,
-                                round_id=respondent.round_id, question=question, field=f,
-                                old=_text(before[f]), new=_text(after[f]), at=stamp)
+                    self._audit(
+                        conn,
+                        actor,
+                        "answer",
+                        respondent_id=respondent.id,
+                        city=respondent.city,
+                        round_id=respondent.round_id,
+                        question=question,
+                        field=f,
+                        old=_text(before[f]),
+                        new=_text(after[f]),
+                        at=stamp,
+                    )
         return after
 
     def answers_for(self, respondent: Respondent) -> dict[str, dict]:
         """This respondent's answers by question code."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(answers).where(answers.c.respondent_id == respondent.id)).mappings()
-            return {r["question"]: {f: r[f] for f in ANSWER_FIELDS} | {"updated_at": r["updated_at"]}
-                    for r in rows}
+            return {
+                r["question"]: {f: r[f] for f in ANSWER_FIELDS} | {"updated_at": r["updated_at"]}
+                for r in rows
+            }
 
     def answers_frame(self, round_id: str | None = None, city: str | None = None) -> pd.DataFrame:
         """One row per answer with its respondent and round: the input of diagnostics and exports."""
-        q = (sa.select(rounds.c.id.label("round"), respondents.c.city, respondents.c.id.label("respondent_id"),
-                       respondents.c.label.label("respondent"), respondents.c.sector, respondents.c.role,
-                       respondents.c.status, answers.c.question, answers.c.response, answers.c.level,
-                       answers.c.evidence, answers.c.links, answers.c.comment, answers.c.updated_at,
-                       (rounds.c.synthetic | respondents.c.synthetic).label("synthetic"))
-             .select_from(answers.join(respondents).join(rounds))
-             .order_by(rounds.c.id, respondents.c.city, respondents.c.id, answers.c.question))
+        q = (
+            sa.select(
+                rounds.c.id.label("round"),
+                respondents.c.city,
+                respondents.c.id.label("respondent_id"),
+                respondents.c.label.label("respondent"),
+                respondents.c.sector,
+                respondents.c.role,
+                respondents.c.status,
+                answers.c.question,
+                answers.c.response,
+                answers.c.level,
+                answers.c.evidence,
+                answers.c.links,
+                answers.c.comment,
+                answers.c.updated_at,
+                (rounds.c.synthetic | respondents.c.synthetic).label("synthetic"),
+            )
+            .select_from(answers.join(respondents).join(rounds))
+            .order_by(rounds.c.id, respondents.c.city, respondents.c.id, answers.c.question)
+        )
         if round_id:
             q = q.where(rounds.c.id == round_id)
         if city:
@@ -325,9 +463,16 @@ class Store:
         return df
 
     def respondents_frame(self, round_id: str | None = None) -> pd.DataFrame:
-        q = sa.select(respondents.c.id.label("respondent_id"), respondents.c.round_id.label("round"),
-                      respondents.c.city, respondents.c.sector, respondents.c.role, respondents.c.label,
-                      respondents.c.status, respondents.c.synthetic)
+        q = sa.select(
+            respondents.c.id.label("respondent_id"),
+            respondents.c.round_id.label("round"),
+            respondents.c.city,
+            respondents.c.sector,
+            respondents.c.role,
+            respondents.c.label,
+            respondents.c.status,
+            respondents.c.synthetic,
+        )
         if round_id:
             q = q.where(respondents.c.round_id == round_id)
         with self.engine.connect() as conn:
@@ -338,7 +483,10 @@ class Store:
         if respondent_id is not None:
             q = q.where(audit_log.c.respondent_id == respondent_id)
         with self.engine.connect() as conn:
-            return pd.read_sql(q, conn)
+            df = pd.read_sql(q, conn)
+        for col in ("old", "new"):  # keep "no value" as None, distinct from the empty string
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+        return df
 
     def is_synthetic(self, round_id: str | None = None) -> bool:
         """True when any round or respondent (of `round_id`) is synthetic demo data."""
@@ -354,8 +502,16 @@ class Store:
 
 
 def _respondent(row) -> Respondent:
-    return Respondent(row["id"], row["round_id"], row["city"], row["sector"], row["role"] or "", row["label"],
-                      row["status"], bool(row["synthetic"]))
+    return Respondent(
+        row["id"],
+        row["round_id"],
+        row["city"],
+        row["sector"],
+        row["role"] or "",
+        row["label"],
+        row["status"],
+        bool(row["synthetic"]),
+    )
 
 
 def _text(value) -> str | None:
@@ -400,16 +556,48 @@ def bulk_answers(store: Store, records: list[dict], actor: str) -> int:
         return 0
     stamp = now()
     with store.engine.begin() as conn:
-        who = {r.id: r for r in map(_respondent, conn.execute(sa.select(respondents).where(
-            respondents.c.id.in_({rec["respondent_id"] for rec in records}))).mappings())}
-        rows = [{"respondent_id": rec["respondent_id"], "question": rec["question"],
-                 "response": rec.get("response"), "level": rec.get("level"),
-                 "evidence": rec.get("evidence", ""), "links": rec.get("links", ""),
-                 "comment": rec.get("comment", ""), "created_at": stamp, "updated_at": stamp} for rec in records]
+        who = {
+            r.id: r
+            for r in map(
+                _respondent,
+                conn.execute(
+                    sa.select(respondents).where(
+                        respondents.c.id.in_({rec["respondent_id"] for rec in records})
+                    )
+                ).mappings(),
+            )
+        }
+        rows = [
+            {
+                "respondent_id": rec["respondent_id"],
+                "question": rec["question"],
+                "response": rec.get("response"),
+                "level": rec.get("level"),
+                "evidence": rec.get("evidence", ""),
+                "links": rec.get("links", ""),
+                "comment": rec.get("comment", ""),
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+            for rec in records
+        ]
         conn.execute(answers.insert(), rows)
-        conn.execute(audit_log.insert(), [
-            {"at": stamp, "actor": actor, "action": "answer", "respondent_id": r["respondent_id"],
-             "city": who[r["respondent_id"]].city, "round_id": who[r["respondent_id"]].round_id,
-             "question": r["question"], "field": "response", "old": None,
-             "new": _text(r["level"] if r["response"] == "level" else r["response"])} for r in rows])
+        conn.execute(
+            audit_log.insert(),
+            [
+                {
+                    "at": stamp,
+                    "actor": actor,
+                    "action": "answer",
+                    "respondent_id": r["respondent_id"],
+                    "city": who[r["respondent_id"]].city,
+                    "round_id": who[r["respondent_id"]].round_id,
+                    "question": r["question"],
+                    "field": "response",
+                    "old": None,
+                    "new": _text(r["level"] if r["response"] == "level" else r["response"]),
+                }
+                for r in rows
+            ],
+        )
     return len(records)

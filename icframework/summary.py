@@ -12,11 +12,15 @@ def city_summary(store: Store, round_id: str | None = None) -> pd.DataFrame:
     df = store.answers_frame(round_id)
     if df.empty:
         return pd.DataFrame(columns=["city", "answers", "respondents", "sectors", "rounds", "synthetic"])
-    out = df.groupby("city").agg(
-        answers=("question", "size"),
-        respondents=("respondent_id", "nunique"),
-        sectors=("sector", "nunique"),
-        rounds=("round", "nunique"),
-        synthetic=("synthetic", "any"),
-    ).reset_index()
+    out = (
+        df.groupby("city")
+        .agg(
+            answers=("question", "size"),
+            respondents=("respondent_id", "nunique"),
+            sectors=("sector", "nunique"),
+            rounds=("round", "nunique"),
+            synthetic=("synthetic", "any"),
+        )
+        .reset_index()
+    )
     return out

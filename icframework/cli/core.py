@@ -15,8 +15,12 @@ from ..store import Store, default_url
 from . import main
 
 store_option = click.option(
-    "--store", "store_url", default=None, metavar="URL",
-    help="Answer store URL (default: $ICF_STORE_URL or sqlite:///./icf.sqlite3). A PostgreSQL URL works too.")
+    "--store",
+    "store_url",
+    default=None,
+    metavar="URL",
+    help="Answer store URL (default: $ICF_STORE_URL or sqlite:///./icf.sqlite3). A PostgreSQL URL works too.",
+)
 
 
 def open_store(url: str | None) -> Store:
@@ -61,8 +65,10 @@ def frameworks_list():
     """List the bundled frameworks with their version and size."""
     for name in bundled_names():
         fw = load_framework(name)
-        click.echo(f"{fw.code:20} v{fw.version:8} {len(fw.principles)} {fw.labels.principle.lower()}s, "
-                   f"{len(fw.areas)} {fw.labels.area.lower()}s, {len(fw.questions)} questions  {fw.title}")
+        click.echo(
+            f"{fw.code:20} v{fw.version:8} {len(fw.principles)} × {fw.labels.principle.lower()}, "
+            f"{len(fw.areas)} × {fw.labels.area.lower()}, {len(fw.questions)} questions  {fw.title}"
+        )
 
 
 @frameworks.command("show")
@@ -81,9 +87,14 @@ def frameworks_show(name, questions):
         if questions:
             for q in a.questions:
                 core = "core" if q.core else "additional"
-                click.echo(f"      {q.code:7} [{core}, weight {q.weight:g}, {', '.join(q.principles)}] {q.text}")
-    click.echo("Scale: " + "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
-               + f"; plus {fw.scale.dont_know.label} and {fw.scale.not_applicable.label} (never scored as zero)")
+                click.echo(
+                    f"      {q.code:7} [{core}, weight {q.weight:g}, {', '.join(q.principles)}] {q.text}"
+                )
+    click.echo(
+        "Scale: "
+        + "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
+        + f"; plus {fw.scale.dont_know.label} and {fw.scale.not_applicable.label} (never scored as zero)"
+    )
     click.echo("Tiers: " + "; ".join(f"{t.label} from {t.min:g}" for t in fw.tiers))
 
 
@@ -113,8 +124,12 @@ def frameworks_export(name, xlsx):
 
 @frameworks.command("import")
 @click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="YAML file to write (default: <framework code>.yaml beside the workbook).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="YAML file to write (default: <framework code>.yaml beside the workbook).",
+)
 def frameworks_import(xlsx, out):
     """Read an edited framework workbook; list every mistake by sheet, row and column, or write the YAML."""
     from ..exports import atomic_write
@@ -123,8 +138,10 @@ def frameworks_import(xlsx, out):
     fw = import_xlsx(xlsx)
     out = out or xlsx.with_name(f"{fw.code}.yaml")
     atomic_write(out, framework_yaml(fw).encode())
-    click.echo(f"Wrote {out}: {len(fw.questions)} questions in {len(fw.areas)} areas. "
-               f"Check it with: icf frameworks validate {out}")
+    click.echo(
+        f"Wrote {out}: {len(fw.questions)} questions in {len(fw.areas)} areas. "
+        f"Check it with: icf frameworks validate {out}"
+    )
 
 
 @main.group()
@@ -159,19 +176,30 @@ def cities_convenings():
 
 @main.command("demo-data")
 @store_option
-@click.option("--seed", default=2019, show_default=True, help="Random seed: the same seed gives the same data.")
-@click.option("--extra-cities", default=0, show_default=True, help="Also make N synthetic cities (scale tests).")
-@click.option("--cities-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the extra cities' files (required with --extra-cities).")
+@click.option(
+    "--seed", default=2019, show_default=True, help="Random seed: the same seed gives the same data."
+)
+@click.option(
+    "--extra-cities", default=0, show_default=True, help="Also make N synthetic cities (scale tests)."
+)
+@click.option(
+    "--cities-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the extra cities' files (required with --extra-cities).",
+)
 def demo_data(store_url, seed, extra_cities, cities_dir):
     """Write reproducible SYNTHETIC answers for the programme cities over three rounds."""
-    from ..demo import SYNTHETIC_NOTICE, extra_cities as make_extra, generate
+    from ..demo import SYNTHETIC_NOTICE, generate
+    from ..demo import extra_cities as make_extra
     from ..progress import progress_bar
 
     cities = cities_mod.load_cities()
     if extra_cities:
         if not cities_dir:
-            raise click.UsageError("--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use them)")
+            raise click.UsageError(
+                "--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use them)"
+            )
         for c in cities:  # the extra-cities folder holds the real twelve too, so it can serve as ICF_CITIES
             src = cities_mod.cities_dir() / c.slug / "city.yaml"
             (cities_dir / c.slug).mkdir(parents=True, exist_ok=True)
@@ -182,15 +210,22 @@ def demo_data(store_url, seed, extra_cities, cities_dir):
     store = open_store(store_url)
     with progress_bar(len(cities), "cities") as tick:
         counts = generate(store, seed=seed, cities=cities, progress=lambda _slug: tick())
-    click.echo(f"{SYNTHETIC_NOTICE}\nWrote {counts['answers']} answers from {counts['respondents']} respondents "
-               f"for {len(cities)} cities into {store.url}")
+    click.echo(
+        f"{SYNTHETIC_NOTICE}\nWrote {counts['answers']} answers from {counts['respondents']} respondents "
+        f"for {len(cities)} cities into {store.url}"
+    )
 
 
 @main.command("export")
 @store_option
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default=None,
-              help="Default: from the file suffix.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    default=None,
+    help="Default: from the file suffix.",
+)
 @click.option("--round", "round_id", default=None, help="Only this round.")
 @click.option("--city", default=None, help="Only this city.")
 def export_cmd(store_url, path, fmt, round_id, city):
@@ -249,8 +284,13 @@ DEMO_DIR = Path("build") / "demo"
 
 
 @main.command("demo")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DIR, show_default=True,
-              help="Folder for the demo store and outputs (made fresh each time).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_DIR,
+    show_default=True,
+    help="Folder for the demo store and outputs (made fresh each time).",
+)
 @click.option("--seed", default=2019, show_default=True, help="Random seed for the synthetic answers.")
 def demo_cmd(out, seed):
     """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store and
