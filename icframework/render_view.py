@@ -1,0 +1,337 @@
+"""Turn a diagnostics report into the plain-language view a brief shows.
+
+Both briefs (PDF through Typst, HTML through nbconvert) print the strings built here, so they say the same
+thing in the same words. Everything here is data: no markup is produced, and user text passes through as-is
+for the templates to print literally.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from .style import COLOURS
+
+SECTOR_LABELS = {
+    "local-authority": "Local authority",
+    "employer": "Employers",
+    "voluntary-community": "Voluntary and community groups",
+    "public-health": "Public health",
+    "education": "Education",
+    "arts-culture": "Arts and culture",
+    "newcomer-led": "Newcomer-led groups",
+    "housing": "Housing",
+    "police": "Police",
+    "faith": "Faith groups",
+    "university": "University",
+}
+LIGHT, EMPTY = "#e6f0f1", "#f2f2f2"  # light end of the heatmap; cells with no score
+ARROWS = {"up": "▲ up", "down": "▼ down", "same": "● no change", "new": "new"}
+
+
+def whole(x: float) -> int:
+    """Round half away from zero (62.5 -> 63), the way people round, unlike Python's round()."""
+    return int(Decimal(str(x)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def score_text(score: float | None) -> str:
+    return "no score" if score is None else str(whole(score))
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{whole(share * 100)}%"
+
+
+def answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def plural_label(label: str) -> str:
+    """'Area of action' -> 'Areas of action'; 'Core principle' -> 'Core principles'."""
+    head, sep, tail = label.partition(" of ")
+    return f"{head}s{sep}{tail}"
+
+
+def long_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        d = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {d:%B %Y}"
+
+
+def sector_label(slug: str) -> str:
+    return SECTOR_LABELS.get(slug, slug.replace("-", " ").capitalize())
+
+
+def city_heading(city: dict) -> str:
+    name, local = city.get("name") or city.get("slug", ""), city.get("local_name")
+    return f"{name} ({local})" if local and local != name else name
+
+
+def change_text(item: dict) -> str:
+    """Arrow and words, so change never depends on colour: '▲ up 3 points (was 55)'."""
+    direction = item.get("direction") or "new"
+    if item.get("score") is None:
+        return "no score this round"
+    if direction == "new" or item.get("previous") is None:
+        return "new: no earlier score to compare"
+    was = f"(was {score_text(item['previous'])})"
+    if direction == "same":
+        return f"{ARROWS['same']} {was}"
+    points = abs(whole(item.get("change") or 0))
+    amount = "less than 1 point" if points == 0 else plural(points, "point")
+    return f"{ARROWS[direction]} {amount} {was}"
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    ca, cb = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (a, b))
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb, strict=True))
+
+
+def _luminance(hex_colour: str) -> float:
+    def chan(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * chan(r) + 0.7152 * chan(g) + 0.0722 * chan(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio between two colours."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def heat_colours(score: float | None) -> tuple[str, str]:
+    """(fill, text) for a heatmap cell: light to dark primary; the text colour with the better contrast."""
+    if score is None:
+        return EMPTY, COLOURS["text"]
+    fill = _mix(LIGHT, COLOURS["primary"], max(0.0, min(score, 100.0)) / 100)
+    ink = max((COLOURS["text"], "#ffffff"), key=lambda c: contrast(fill, c))
+    return fill, ink
+
+
+def _score_row(item: dict, thin_words: str) -> dict:
+    score = item.get("score")
+    n = item.get("n") or 0
+    return {
+        "code": item["code"],
+        "title": item.get("title", ""),
+        "score": score,
+        "bar": 0.0 if score is None else max(0.0, min(float(score), 100.0)),
+        "score_text": score_text(score),
+        "n": n,
+        "n_text": answers(n),
+        "thin": bool(item.get("thin")) and score is not None,
+        "thin_text": thin_words if item.get("thin") and score is not None else "",
+        "direction": item.get("direction") or "new",
+        "change_text": change_text(item),
+    }
+
+
+def _level_words(levels: list[int], scale: list[dict]) -> str:
+    names = {lv["value"]: lv["label"] for lv in scale}
+    return ", ".join(f"{names.get(v, v)} ({v})" for v in levels)
+
+
+def _heatmap(report: dict, labels: dict) -> dict:
+    cells = {(m["principle"], m["area"]): m for m in report.get("matrix", [])}
+    areas = [a["code"] for a in report.get("areas", [])]
+    rows = []
+    for p in report.get("principles", []):
+        row = []
+        for a in areas:
+            m = cells.get((p["code"], a), {})
+            fill, ink = heat_colours(m.get("score"))
+            score = m.get("score")
+            row.append({"area": a, "score": score, "text": "–" if score is None else score_text(score),
+                        "n": m.get("n") or 0, "n_text": f"n = {m.get('n') or 0}",
+                        "thin": bool(m.get("thin")) and score is not None, "fill": fill, "ink": ink})
+        rows.append({"code": p["code"], "title": p.get("title", ""), "cells": row})
+    scored = [(c["score"], r["code"], c["area"]) for r in rows for c in r["cells"] if c["score"] is not None]
+    if scored:
+        hi, lo = max(scored), min(scored)
+        summary = (f"A table of scores out of 100 for each {labels['principle'].lower()} (rows) in each "
+                   f"{labels['area'].lower()} (columns). Every cell prints its score and the number of answers "
+                   f"behind it; darker cells have higher scores. Highest: {hi[1]} in {hi[2]} "
+                   f"({score_text(hi[0])}). Lowest: {lo[1]} in {lo[2]} ({score_text(lo[0])}).")
+    else:
+        summary = "No cell has a score yet."
+    return {"areas": areas, "rows": rows, "summary": summary}
+
+
+def _sectors(report: dict) -> dict:
+    sec = report.get("sectors") or {}
+    answered = sec.get("answered") or {}
+    missing, thin = set(sec.get("missing") or []), set(sec.get("thin") or [])
+    rows = []
+    for s in sec.get("expected") or sorted(answered):
+        n = answered.get(s, 0)
+        status = "no answers" if s in missing or n == 0 else "few answers" if s in thin else "answered"
+        rows.append({"sector": sector_label(s), "answers": n, "status": status})
+    parts = []
+    if missing:
+        parts.append("No answers yet from: " + ", ".join(sector_label(s) for s in sorted(missing)) + ".")
+    if thin:
+        parts.append("Few answers from: " + ", ".join(sector_label(s) for s in sorted(thin)) + ".")
+    if not parts:
+        parts.append("Every sector expected on the taskforce has answered.")
+    return {"rows": rows, "summary": " ".join(parts)}
+
+
+def _city_name(slug: str) -> str:
+    from .cities import load_city
+    from .errors import ICFError
+
+    try:
+        return load_city(slug).name
+    except (ICFError, OSError):
+        return slug
+
+
+def _actions(actions: dict) -> dict:
+    counts = [("done", "done"), ("on_track", "on track"), ("overdue", "overdue"), ("flagged", "flagged")]
+    summary = ", ".join(f"{actions.get(k, 0)} {words}" for k, words in counts)
+    items = []
+    for it in actions.get("items") or []:
+        if isinstance(it, dict):
+            items.append({"title": str(it.get("title") or it.get("id") or ""),
+                          "status": str(it.get("status") or "").replace("_", " "),
+                          "due": str(it.get("due") or ""), "owner": str(it.get("owner") or ""),
+                          "area": str(it.get("area") or "")})
+    return {"summary": f"Action plan: {summary}.", "items": items}
+
+
+def city_view(report: dict) -> dict:
+    """Everything a city brief prints, as plain strings and numbers."""
+    fw = report.get("framework") or {}
+    labels = {"principle": "Core principle", "area": "Area of action", **(fw.get("labels") or {})}
+    scale = fw.get("scale") or []
+    threshold = fw.get("thin_threshold")
+    thin_words = f"few answers (under {threshold})" if threshold else "few answers"
+    counts = report.get("counts") or {}
+    overall = report.get("overall") or {}
+    rnd = report.get("round") or {}
+    prev = report.get("previous_round")
+    city = report.get("city") or {}
+    heading = city_heading(city)
+    scored = counts.get("scored", 0)
+    empty = not counts.get("answers") and not scored
+    dont_know, not_applicable = fw.get("dont_know") or "Don't know", fw.get("not_applicable") or "Not applicable"
+    top = scale[-1]["label"] if scale else "the top level"
+    bottom = scale[0]["label"] if scale else "the lowest level"
+
+    meta = [("Round", f"{rnd.get('title') or rnd.get('id', '')} ({rnd.get('id', '')})")]
+    if rnd.get("convening_title"):
+        when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
+        meta.append(("Convening", f"{rnd['convening_title']}{when}"))
+    meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
+    meta.append(("Date", long_date(report.get("generated_at"))))
+    meta.append(("Compared with", prev or "no earlier round"))
+
+    key = []
+    if not empty:
+        o_score = overall.get("score")
+        key.append({"label": "Overall score", "value": f"{score_text(o_score)} out of 100",
+                    "strong": overall.get("tier") or "",
+                    "note": f"{overall.get('tier_description') or ''} "
+                            f"Based on {answers(overall.get('n') or 0)} that gave a level."
+                            + (" Few answers: treat with care." if overall.get("thin") else "")})
+        key.append({"label": "People who answered", "value": str(counts.get("respondents", 0)),
+                    "note": f"{answers(counts.get('answers', 0))} in all: {scored} gave a level, "
+                            f"{counts.get('dont_know', 0)} said \u201c{dont_know}\u201d, {counts.get('na', 0)} "
+                            f"said \u201c{not_applicable}\u201d; {counts.get('unanswered', 0)} left blank."})
+        ev = report.get("evidence") or {}
+        key.append({"label": "Answers with evidence", "value": percent(ev.get("share")),
+                    "note": f"of the {answers(ev.get('n') or 0)} that gave a level came with evidence "
+                            "(a document, link or example)."})
+        core = report.get("core") or {}
+        if core.get("n_core"):
+            lvl = core.get("level")
+            lvl_name = next((s["label"] for s in scale if s["value"] == lvl), str(lvl))
+            key.append({"label": "Core questions", "value": f"{core.get('n_met', 0)} of {core['n_core']}",
+                        "note": f"core questions stand at \u201c{lvl_name}\u201d (level {lvl}) or above "
+                                "on average."})
+
+    how_to_read = (
+        f"Scores run from 0 to 100: 0 means every answer was \u201c{bottom}\u201d and 100 means every answer "
+        f"was \u201c{top}\u201d. \u201c{dont_know}\u201d and \u201c{not_applicable}\u201d answers are never counted "
+        f"as zero. Next to each score is the number of answers behind it; a score marked \u201cfew answers\u201d "
+        "rests on too few people to be sure of and can move a lot when more people answer."
+    )
+
+    view = {
+        "kind": "city",
+        "lang": "en",
+        "title": f"City brief: {heading}, {rnd.get('id', '')}" + (" (synthetic demo data)" if report.get("notice")
+                                                                  else ""),
+        "heading": heading,
+        "city": {"name": city.get("name", ""), "local_name": city.get("local_name") or "",
+                 "nation": city.get("nation") or ""},
+        "round_id": rnd.get("id", ""),
+        "running_head": f"City brief · {city.get('name', '')} · {rnd.get('id', '')}",
+        "notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
+        "date": long_date(report.get("generated_at")),
+        "generated_at": report.get("generated_at"),
+        "meta": [{"label": k, "value": v} for k, v in meta],
+        "labels": labels,
+        "change_heading": f"Change since {prev}" if prev else "Change",
+        "sections": {
+            "areas": f"{plural_label(labels['area'])}: scores and change since the last round",
+            "principles": plural_label(labels["principle"]),
+            "heatmap": f"Where {plural_label(labels['principle']).lower()} meet "
+                       f"{plural_label(labels['area']).lower()}",
+        },
+        "empty": empty,
+        "empty_text": (f"No answers have been recorded for {heading} in round {rnd.get('id', '')} yet, so this "
+                       "brief has no scores to show. It lists the sectors expected to answer; once taskforce "
+                       "members answer, run the brief again."),
+        "key_figures": key,
+        "how_to_read": how_to_read,
+        "overall_tier": overall.get("tier") or "",
+        "areas": [_score_row(a, thin_words) for a in report.get("areas", [])],
+        "principles": [_score_row(p, thin_words) for p in report.get("principles", [])],
+        "heatmap": _heatmap(report, labels),
+        "disagreements": [
+            {"code": d["code"], "text": d.get("text", ""), "n": d.get("n", len(d.get("levels", []))),
+             "levels_text": _level_words(d.get("levels") or [], scale),
+             "spread_text": "" if d.get("spread") is None else f"spread {d['spread']:.1f} levels"}
+            for d in report.get("disagreements", [])],
+        "sectors": _sectors(report),
+    }
+    ev = report.get("evidence") or {}
+    titles = {a["code"]: a.get("title", "") for a in report.get("areas", [])}
+    view["evidence"] = {
+        "summary": (f"{percent(ev.get('share'))} of the answers that gave a level came with evidence, such as a "
+                    "document, a link or an example. Areas with little evidence are worth checking before the "
+                    "convening." if ev.get("share") is not None else "No answer has evidence yet."),
+        "rows": [{"code": e["code"], "title": titles.get(e["code"], ""), "share_text": percent(e.get("share")),
+                  "share": e.get("share") or 0.0, "n_text": answers(e.get("n") or 0)}
+                 for e in ev.get("areas", [])],
+    }
+    kinds = {"area": labels["area"], "principle": labels["principle"], "question": "Question"}
+    for key_name in ("strengths", "gaps"):
+        view[key_name] = [{"kind": kinds.get(s.get("kind", ""), s.get("kind", "")), "code": s.get("code", ""),
+                           "title": s.get("title", ""), "score_text": score_text(s.get("score"))}
+                          for s in report.get(key_name, [])]
+    if report.get("practices"):
+        view["practices"] = [
+            {"title": p.get("title", ""), "place": ", ".join(x for x in (p.get("city"), p.get("country")) if x),
+             "areas": ", ".join(p.get("areas") or []), "why": p.get("why", "")}
+            for p in report["practices"]]
+    if report.get("peers"):
+        view["peers"] = [
+            {"area": p.get("area", ""), "area_title": titles.get(p.get("area", ""), ""),
+             "mentor": _city_name(p.get("mentor", "")), "learner": _city_name(p.get("learner", "")),
+             "why": p.get("why", "")}
+            for p in report["peers"]]
+    if report.get("actions"):
+        view["actions"] = _actions(report["actions"])
+    return view
