@@ -223,8 +223,9 @@ def suggest(practices: Sequence[Practice], areas: Sequence[dict], principles: Se
     `areas` and `principles` are the city's scores (dicts with code, title, score, n, thin, as in
     diagnostics.json). The gaps are the `n_gaps` lowest-scoring non-thin areas and principles below `ceiling`.
     Ranking: the overlap of the practice's codes with the gaps, each gap weighted by how weak it is (the weakest
-    of `n_gaps` counts `n_gaps`, the next `n_gaps - 1`, ...), then how many words of the gaps' titles the
-    practice's text shares, then id. Practices using another framework's codes are left out.
+    of `n_gaps` counts `n_gaps`, the next `n_gaps - 1`, ...) and area gaps counting twice as much as principle
+    gaps (areas are where action happens); then how many words of the gaps' titles the practice's text shares;
+    then id. Practices using another framework's codes are left out.
     """
     gap_areas, gap_principles = gaps(areas, n_gaps, ceiling), gaps(principles, n_gaps, ceiling)
     gap_words = set().union(*(_stems(g.get("title") or "") for g in gap_areas + gap_principles))
@@ -239,7 +240,8 @@ def suggest(practices: Sequence[Practice], areas: Sequence[dict], principles: Se
         shared = sorted(gap_words & _stems(f"{p.title} {p.description} {' '.join(p.themes)}"))
         why = "Fits your " + "; and ".join(
             [_describe(g, "weak area") for g in hit_a] + [_describe(g, "weak principle") for g in hit_p]) + "."
-        overlap = sum(n_gaps - gap_areas.index(g) for g in hit_a) + sum(n_gaps - gap_principles.index(g) for g in hit_p)
+        overlap = (sum(2 * (n_gaps - gap_areas.index(g)) for g in hit_a)
+                   + sum(n_gaps - gap_principles.index(g) for g in hit_p))
         ranked.append(((-overlap, -len(shared), p.id), {
             "id": p.id, "city": p.city, "country": p.country, "title": p.title, "description": p.description,
             "areas": list(p.areas), "principles": list(p.principles), "themes": list(p.themes),

@@ -1,0 +1,139 @@
+"""Knowledge exchange for the briefs: add suggested practices, peers and action-plan progress to the reports.
+
+`enrich_report` adds `practices`, `peers` (and `peers_notice`) and `actions` to a city's diagnostics.json
+report; `enrich_convening` adds the round's pairing plan (`pairs`) to the convening report. Both work on the
+plain report dicts (docs/diagnostics-json.md), so they can run in a workbook or on a saved JSON file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .actions import load_plan, progress, reference_date
+from .errors import NotFoundError
+from .matching import MIN_GROUP, GroupTooSmall, Plan, match
+from .practices import DEFAULT_CODES, Practice, load_practices, suggest
+
+MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group": MIN_GROUP}
+
+
+def round_scores(store, round_id: str, answers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every city's area scores in a round: [city, area, title, score, n, thin] (the input of `match`)."""
+    from .diagnostics import area_scores
+
+    fw = store.framework_for(round_id)
+    if answers is None:
+        answers = store.answers_frame(round_id)
+    answers = answers[answers["round"] == round_id]
+    frames = [area_scores(g, fw).assign(city=city) for city, g in answers.groupby("city")]
+    if not frames:
+        return pd.DataFrame(columns=["city", "area", "title", "score", "n", "thin"])
+    df = pd.concat(frames).rename_axis("area").reset_index()
+    return df[["city", "area", "title", "score", "n", "thin"]]
+
+
+def _names(slugs) -> dict[str, str]:
+    from .cities import load_city
+
+    out = {}
+    for slug in slugs:
+        try:
+            out[slug] = load_city(slug).name
+        except NotFoundError:
+            out[slug] = slug
+    return out
+
+
+def method(params: dict) -> str:
+    """The pairing rule in plain words, for the briefs."""
+    p = MATCH_DEFAULTS | params
+    focus = "its weakest area" if p["focus"] == 1 else f"one of its {p['focus']} weakest areas"
+    times = "once" if p["learns"] == 1 else f"up to {p['learns']} times"
+    return (f"Each city learns {times}, in {focus}, from a city that scores at least {p['min_gap']:g} points "
+            f"higher there; scores from too few answers are never used, and no city mentors more than {p['k']} "
+            "times. The plan first lets as many cities learn as possible, then makes the total learning "
+            "potential (the sum of the score differences) as large as possible; ties go to the alphabetically "
+            "first city.")
+
+
+def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, **params) -> dict:
+    """The pairing plan as plain data (the `pairs` key of the convening report); below the minimum group size
+    the plan is empty and `notice` says why."""
+    params = MATCH_DEFAULTS | params
+    df = scores.copy()
+    names = names or _names(sorted(df["city"].unique()))
+    titles = dict(zip(df["area"], df.get("title", df["area"]), strict=True)) if len(df) else {}
+    try:
+        plan: Plan | None = match(df, names=names, **params)
+    except GroupTooSmall as exc:
+        return {"params": params, "method": method(params), "cities": int(df["city"].nunique()), "learners": 0,
+                "total_potential": 0.0, "pairs": [], "unmatched": [], "notice": f"No peer pairs: {exc}."}
+    data = plan.to_data()
+    for p in data["pairs"]:
+        p.update(area_title=titles.get(p["area"], ""), mentor_name=names.get(p["mentor"], p["mentor"]),
+                 learner_name=names.get(p["learner"], p["learner"]))
+    for u in data["unmatched"]:
+        u["name"] = names.get(u["city"], u["city"])
+    return data | {"params": params, "method": method(params), "notice": None}
+
+
+def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, **params) -> dict:
+    """The pairing plan of a round, straight from the store."""
+    scores = round_scores(store, round_id, answers)
+    return pairs_data(scores, **params)
+
+
+def enrich_convening(report: dict, **params) -> dict:
+    """A copy of a convening report with `pairs`: the round's peer-learning plan, from its `heatmap`."""
+    titles = {a["code"]: a["title"] for a in report.get("areas", [])}
+    scores = pd.DataFrame(report["heatmap"], columns=["city", "area", "score", "n", "thin"])
+    scores["title"] = scores["area"].map(titles).fillna("")
+    names = {c["slug"]: c["name"] for c in report.get("cities", [])}
+    return {**report, "pairs": pairs_data(scores, names, **params)}
+
+
+def city_peers(pairs: dict, city: str) -> tuple[list[dict], str | None]:
+    """The pairs a city is in (as learner first, then as mentor) and a notice when it learns from no one."""
+    mine = [dict(p, role="learner") for p in pairs["pairs"] if p["learner"] == city]
+    mine += [dict(p, role="mentor") for p in pairs["pairs"] if p["mentor"] == city]
+    if pairs.get("notice"):
+        return mine, pairs["notice"]
+    reason = next((u["reason"] for u in pairs["unmatched"] if u["city"] == city), None)
+    return mine, (f"No learning pair this round: {reason}." if reason else None)
+
+
+def enrich_report(report: dict, *, store=None, pairs: dict | None = None,
+                  practices: Sequence[Practice] | None = None, cities_root: Path | None = None,
+                  reference: dt.date | None = None, limit: int = 5, **match_params) -> dict:
+    """A copy of a city report (diagnostics.json) with the knowledge-exchange keys:
+
+    - `practices`: up to `limit` practices that fit the city's weakest non-thin areas and principles, each
+      with `why` (from the bundled library plus the user's, unless `practices` is given);
+    - `peers` and `peers_notice`: the city's pairs in the round's plan (`pairs`, else computed from `store`
+      with `match_params`); left out when neither is given;
+    - `actions`: progress of `cities/<slug>/actions.yaml` on `reference` (default: the round's convening date,
+      else today); left out when the city has no plan.
+    """
+    out = dict(report)
+    library = load_practices(cities_root=cities_root) if practices is None else practices
+    codes = (report.get("framework") or {}).get("code", DEFAULT_CODES)
+    out["practices"] = suggest(library, report.get("areas", []), report.get("principles", []), codes=codes,
+                               limit=limit)
+    city, round_info = report["city"]["slug"], report.get("round") or {}
+    if pairs is None and store is not None:
+        pairs = round_pairs(store, round_info["id"], **match_params)
+    if pairs is not None:
+        out["peers"], out["peers_notice"] = city_peers(pairs, city)
+    plan = load_plan(city, cities_root)
+    if plan is not None:
+        if reference is None:
+            try:
+                reference = reference_date(round_info.get("convening"), cities_root).date
+            except NotFoundError:  # a round tied to a convening this programme does not list
+                reference = dt.date.today()
+        out["actions"] = progress(plan, reference)
+    return out
