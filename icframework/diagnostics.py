@@ -1,0 +1,563 @@
+"""Diagnostics: scores, agreement, coverage and change, computed from the answers table.
+
+The input is `Store.answers_frame(...)` (one row per answer) and the `Framework`. Every function here is pure
+(a DataFrame in, a DataFrame or plain data out) except `city_report` and `convening_report`, which read the store
+once and assemble the `diagnostics.json` / `convening.json` documents described in docs/diagnostics-json.md.
+
+How answers become scores
+-------------------------
+- An answer with response ``level`` *scores* ``level / max_level * 100`` (0-100).
+- *Not applicable* (``na``) is left out of the score: the question leaves that respondent's maximum, so the
+  weighted mean over the remaining answers equals "points earned / points possible" with the maximum lowered.
+- *Don't know* (``dont_know``) is never a zero: it is left out of the score and counted on its own.
+- A row whose response is empty (text only) is *unanswered*, as is a question a respondent has no row for.
+- Answers of revoked respondents and answers to questions the framework does not hold are ignored.
+
+Aggregation (``n`` is always the number of scored answers behind a score):
+
+- question: the mean of its respondents' level scores;
+- area: the mean of the level scores of all answers to its questions, weighted by question weight;
+- principle: the same over all answers to the questions linked to the principle;
+- principle x area cell: the same over answers to the area's questions linked to the principle;
+- overall: the same over all scored answers.
+
+A score with ``n < framework.thin_threshold`` is *thin*: still shown, always marked, and never used to name a
+strength, a gap or the strongest city. A score with ``n == 0`` is null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ICFError, NotFoundError
+from .framework import Framework, load_framework
+
+SCHEMA = 1
+SAME_WITHIN = 2.0  # a change of at most this many points counts as "same"
+
+
+# -- preparing answers -------------------------------------------------------------------------------------
+def questions_frame(fw: Framework) -> pd.DataFrame:
+    """One row per framework question: question, area, weight, core, text (in framework order)."""
+    return pd.DataFrame(
+        [(q.code, q.area, float(q.weight), q.core, q.text) for q in fw.questions],
+        columns=["question", "area", "weight", "core", "text"],
+    )
+
+
+def links_frame(fw: Framework) -> pd.DataFrame:
+    """One row per (question, principle) link of the framework."""
+    return pd.DataFrame([(q.code, p) for q in fw.questions for p in q.principles], columns=["question", "principle"])
+
+
+def prepare(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """The answers the framework can use, with area, weight, core, `answered`, `scored`, `score`, `backed`.
+
+    `backed` is true when a scored answer has evidence or links (non-blank). A frame that is already prepared
+    is returned as it is, so every function below accepts either form.
+    """
+    if "scored" in answers.columns:
+        return answers
+    df = answers
+    if "status" in df.columns:
+        df = df[df["status"] != "revoked"]
+    df = df.drop(columns=[c for c in ("area", "weight", "core", "text") if c in df.columns])
+    df = df.merge(questions_frame(fw), on="question", how="inner")
+    response = df["response"].astype(object)
+    scored = (response == "level") & df["level"].notna()
+    level = pd.to_numeric(df["level"], errors="coerce").astype(float)
+
+    def filled(col: str) -> pd.Series:
+        if col not in df.columns:
+            return pd.Series(False, index=df.index)
+        return df[col].fillna("").astype(str).str.strip() != ""
+
+    return df.assign(
+        answered=response.notna(),
+        scored=scored,
+        dont_know=response == "dont_know",
+        na=response == "na",
+        level=level.where(scored),
+        score=(level / fw.scale.max_level * 100).where(scored),
+        backed=scored & (filled("evidence") | filled("links")),
+    )
+
+
+def _weighted(df: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Weighted mean score, n and dont_know per group (or for all rows when `by` is None)."""
+    s = df[df["scored"]]
+    parts = s.assign(ws=s["weight"] * s["score"])
+    if by:
+        g = parts.groupby(by)
+        out = pd.DataFrame({"ws": g["ws"].sum(), "w": g["weight"].sum(), "n": g.size()})
+        out["dont_know"] = df.groupby(by)["dont_know"].sum()
+    else:
+        out = pd.DataFrame({"ws": [parts["ws"].sum()], "w": [parts["weight"].sum()], "n": [len(parts)],
+                            "dont_know": [int(df["dont_know"].sum())]})
+    out["score"] = out["ws"] / out["w"].where(out["w"] > 0)
+    return out[["score", "n", "dont_know"]]
+
+
+def _finish(out: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    out["n"] = out["n"].fillna(0).astype(int)
+    out["dont_know"] = out["dont_know"].fillna(0).astype(int)
+    out["score"] = out["score"].astype(float).where(out["n"] > 0)
+    out["thin"] = out["n"] < fw.thin_threshold
+    return out
+
+
+# -- scores ------------------------------------------------------------------------------------------------
+def agreement(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Per question (index: code): `levels` (sorted list of levels given) and `spread`.
+
+    `spread` is the population standard deviation of the levels (ddof=0); NaN with fewer than two levels.
+    """
+    df = prepare(answers, fw)
+    levels = df[df["scored"]].groupby("question")["level"].apply(lambda s: sorted(int(v) for v in s))
+    out = pd.DataFrame(index=pd.Index([q.code for q in fw.questions], name="code"))
+    out["levels"] = [levels.get(code, []) for code in out.index]
+    out["spread"] = [float(np.std(v)) if len(v) >= 2 else math.nan for v in out["levels"]]
+    return out
+
+
+def question_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per framework question (index: code): area, text, core, weight, score, n, thin, dont_know, na,
+    spread and levels. The score is the plain mean of the respondents' level scores."""
+    df = prepare(answers, fw)
+    g = df.groupby("question")
+    stats = pd.DataFrame({
+        "score": g["score"].mean(), "n": g["scored"].sum(), "dont_know": g["dont_know"].sum(), "na": g["na"].sum(),
+    })
+    out = questions_frame(fw).set_index("question").rename_axis("code").join(stats)
+    out = _finish(out, fw)
+    out["na"] = out["na"].fillna(0).astype(int)
+    return out.join(agreement(answers, fw))
+
+
+def area_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per area (index: code): title, score (weighted by question weight), n, thin, dont_know."""
+    out = pd.DataFrame({"title": [a.title for a in fw.areas]}, index=pd.Index([a.code for a in fw.areas], name="code"))
+    return _finish(out.join(_weighted(prepare(answers, fw), ["area"])), fw)
+
+
+def principle_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """One row per principle (index: code): title, score over the answers to its linked questions, n, thin,
+    dont_know. An answer to a question linked to two principles counts in both."""
+    df = prepare(answers, fw).merge(links_frame(fw), on="question")
+    out = pd.DataFrame({"title": [p.title for p in fw.principles]},
+                       index=pd.Index([p.code for p in fw.principles], name="code"))
+    return _finish(out.join(_weighted(df, ["principle"])), fw)
+
+
+def overall_score(answers: pd.DataFrame, fw: Framework) -> dict:
+    """{score, n, thin, dont_know} over every scored answer (weighted by question weight)."""
+    row = _finish(_weighted(prepare(answers, fw)), fw).iloc[0]
+    return {"score": _float(row["score"]), "n": int(row["n"]), "thin": bool(row["thin"]),
+            "dont_know": int(row["dont_know"])}
+
+
+def matrix(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Every principle x area cell: principle, area, questions (how many of the area's questions are linked to
+    the principle), score, n, thin. A cell with no linked questions has questions 0 and a null score."""
+    links = links_frame(fw).merge(questions_frame(fw)[["question", "area"]], on="question")
+    grid = pd.MultiIndex.from_product([[p.code for p in fw.principles], [a.code for a in fw.areas]],
+                                      names=["principle", "area"])
+    out = pd.DataFrame(index=grid)
+    out["questions"] = links.groupby(["principle", "area"]).size()
+    out["questions"] = out["questions"].fillna(0).astype(int)
+    df = prepare(answers, fw).merge(links_frame(fw), on="question")
+    out = _finish(out.join(_weighted(df, ["principle", "area"])), fw)
+    return out.drop(columns="dont_know").reset_index()
+
+
+def disagreements(answers: pd.DataFrame, fw: Framework, top: int = 5) -> pd.DataFrame:
+    """The `top` questions with the widest spread of levels (at least two levels, spread > 0), widest first."""
+    a = agreement(answers, fw)
+    a = a[a["spread"].notna() & (a["spread"] > 0)].assign(n=lambda d: d["levels"].map(len))
+    a = a.reset_index().sort_values(["spread", "code"], ascending=[False, True]).head(top)
+    texts = {q.code: q.text for q in fw.questions}
+    return a.assign(text=a["code"].map(texts))[["code", "text", "spread", "levels", "n"]].reset_index(drop=True)
+
+
+# -- coverage ----------------------------------------------------------------------------------------------
+def sector_coverage(answers: pd.DataFrame, fw: Framework, expected: list[str] | tuple[str, ...]) -> dict:
+    """Which sectors answered, against the sectors the city's taskforce should have.
+
+    answered: answers given (any response) per sector, expected sectors first (0 when silent), then others;
+    respondents: respondents per sector; missing: expected sectors with no answer; thin: sectors that answered
+    fewer than half of the framework's questions (counting distinct questions across their respondents).
+    """
+    df = prepare(answers, fw)
+    df = df[df["answered"]]
+    counts = df.groupby("sector").size()
+    people = df.groupby("sector")["respondent_id"].nunique()
+    covered = df.groupby("sector")["question"].nunique()
+    sectors = list(expected) + sorted(s for s in counts.index if s not in expected)
+    half = len(fw.questions) / 2
+    return {
+        "expected": list(expected),
+        "answered": {s: int(counts.get(s, 0)) for s in sectors},
+        "respondents": {s: int(people.get(s, 0)) for s in sectors},
+        "missing": [s for s in expected if counts.get(s, 0) == 0],
+        "thin": [s for s in sectors if 0 < covered.get(s, 0) < half],
+    }
+
+
+def evidence_coverage(answers: pd.DataFrame, fw: Framework) -> dict:
+    """Share of scored answers backed by evidence or links: overall and per area (share null when n is 0)."""
+    df = prepare(answers, fw)
+    s = df[df["scored"]]
+    per = s.groupby("area")["backed"].agg(["sum", "size"])
+    areas = []
+    for a in fw.areas:
+        n = int(per["size"].get(a.code, 0))
+        areas.append({"code": a.code, "share": _share(per["sum"].get(a.code, 0), n), "n": n})
+    return {"share": _share(s["backed"].sum(), len(s)), "n": int(len(s)), "areas": areas}
+
+
+# -- change, strengths, tiers, core --------------------------------------------------------------------------
+def compare(current: pd.DataFrame, previous: pd.DataFrame | None, same_within: float = SAME_WITHIN) -> pd.DataFrame:
+    """Add `previous`, `change` and `direction` to a score table (index: code, column: score).
+
+    direction: "new" when there is no previous score, "same" when |change| <= `same_within` points, else "up" or
+    "down"; null when this round has no score to compare.
+    """
+    out = current.copy()
+    prev = previous["score"] if previous is not None else pd.Series(dtype=float)
+    scores = [_float(s) for s in out["score"]]
+    before = [_float(prev.get(code)) for code in out.index]
+    change = [None if s is None or p is None else s - p for s, p in zip(scores, before, strict=True)]
+    out["previous"] = pd.Series(before, index=out.index, dtype=object)
+    out["change"] = pd.Series(change, index=out.index, dtype=object)
+    direction = [_direction(s, p, c, same_within) for s, p, c in zip(scores, before, change, strict=True)]
+    out["direction"] = pd.Series(direction, index=out.index, dtype=object)
+    return out
+
+
+def _direction(score, previous, change, same_within) -> str | None:
+    if score is None:
+        return None
+    if previous is None:
+        return "new"
+    if abs(change) <= same_within + 1e-9:
+        return "same"
+    return "up" if change > 0 else "down"
+
+
+def strengths_and_gaps(areas: pd.DataFrame, questions: pd.DataFrame, n_areas: int = 2,
+                       n_questions: int = 3) -> tuple[list[dict], list[dict]]:
+    """The best and worst areas and questions, ignoring thin and null scores.
+
+    strengths: the `n_areas` highest areas, then the `n_questions` highest questions; gaps: the lowest, lowest
+    first, leaving out anything already named a strength (so a short list never names one item both ways).
+    """
+    def pick(table: pd.DataFrame, kind: str, k: int) -> tuple[list[dict], list[dict]]:
+        ok = table[table["score"].notna() & ~table["thin"]].reset_index()
+        title = "title" if "title" in ok.columns else "text"
+        items = [{"kind": kind, "code": r["code"], "title": r[title], "score": float(r["score"]), "n": int(r["n"])}
+                 for _, r in ok.iterrows()]
+        best = sorted(items, key=lambda i: (-i["score"], i["code"]))[:k]
+        named = {i["code"] for i in best}
+        worst = [i for i in sorted(items, key=lambda i: (i["score"], i["code"])) if i["code"] not in named][:k]
+        return best, worst
+
+    best_a, worst_a = pick(areas, "area", n_areas)
+    best_q, worst_q = pick(questions, "question", n_questions)
+    return best_a + best_q, worst_a + worst_q
+
+
+def tier(fw: Framework, score: float | None) -> dict:
+    """{tier, tier_description} for an overall score (both null when there is no score)."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return {"tier": None, "tier_description": None}
+    t = fw.tier(score)
+    return {"tier": t.label, "tier_description": t.description}
+
+
+def core_completeness(questions: pd.DataFrame, fw: Framework, level: int = 2) -> dict:
+    """Share of the framework's core questions whose score reaches `level` (as a 0-100 score).
+
+    Core questions without a score count as not met; `n_scored` says how many had one.
+    """
+    threshold = level / fw.scale.max_level * 100
+    core = questions[questions["core"]]
+    met = int((core["score"] >= threshold - 1e-9).sum())
+    return {"level": level, "threshold": threshold, "share": _share(met, len(core)), "n_core": int(len(core)),
+            "n_met": met, "n_scored": int(core["score"].notna().sum())}
+
+
+# -- reports -----------------------------------------------------------------------------------------------
+def city_report(store, city_slug: str, round_id: str, framework: Framework | str | None = None, *,
+                answers: pd.DataFrame | None = None, core_level: int = 2, top_disagreements: int = 5) -> dict:
+    """The diagnostics of one city in one round, in the shape of docs/diagnostics-json.md (JSON-ready).
+
+    Reads the store once for answers (this city, every round) unless `answers` is given: then it must hold this
+    city's answers to this round and to earlier rounds (other rows are ignored), so a batch can pass slices.
+    """
+    from .cities import load_city
+    from .slugs import check_slug
+
+    check_slug(city_slug, "city")
+    check_slug(round_id, "round")
+    city = load_city(city_slug)
+    rounds = store.list_rounds()
+    this = _find_round(rounds, round_id)
+    fw = _framework(framework, this)
+    if answers is None:
+        answers = store.answers_frame(None, city_slug)
+    answers = answers[answers["city"] == city_slug]
+    prev_round = previous_round(rounds, round_id, answers, fw.code)
+    prev_df = prepare(answers[answers["round"] == prev_round], fw) if prev_round else None
+    now_df = prepared = prepare(answers[answers["round"] == round_id], fw)
+    questions = question_scores(now_df, fw)
+    areas = compare(area_scores(now_df, fw), area_scores(prev_df, fw) if prev_round else None)
+    principles = compare(principle_scores(now_df, fw), principle_scores(prev_df, fw) if prev_round else None)
+    overall = overall_score(now_df, fw)
+    strengths, gaps = strengths_and_gaps(areas, questions)
+    synthetic = bool(this.synthetic or city.synthetic or now_df["synthetic"].astype(bool).any())
+    respondents = int(prepared["respondent_id"].nunique())
+    answered = int(prepared["answered"].sum())
+
+    report = {
+        "schema": SCHEMA,
+        "synthetic": synthetic,
+        "notice": _notice(synthetic),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "city": {"slug": city.slug, "name": city.name, "local_name": city.local_name, "nation": city.nation,
+                 "phase": city.phase},
+        "round": _round_info(this),
+        "previous_round": prev_round,
+        "framework": _framework_info(fw),
+        "counts": {"respondents": respondents, "answers": answered, "scored": int(prepared["scored"].sum()),
+                   "dont_know": int(prepared["dont_know"].sum()), "na": int(prepared["na"].sum()),
+                   "unanswered": respondents * len(fw.questions) - answered, "questions": len(fw.questions)},
+        "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])},
+        "areas": _rows(areas, ["title", "score", "n", "thin", "dont_know", "previous", "change", "direction"]),
+        "principles": _rows(principles, ["title", "score", "n", "thin", "dont_know", "previous", "change",
+                                         "direction"]),
+        "matrix": matrix(now_df, fw).to_dict(orient="records"),
+        "questions": _rows(questions.assign(principles=[list(q.principles) for q in fw.questions]),
+                           ["area", "text", "core", "weight", "principles", "score", "n", "thin", "dont_know",
+                            "na", "spread", "levels"]),
+        "disagreements": disagreements(now_df, fw, top_disagreements).to_dict(orient="records"),
+        "sectors": sector_coverage(now_df, fw, city.taskforce_sectors),
+        "evidence": evidence_coverage(now_df, fw),
+        "strengths": strengths,
+        "gaps": gaps,
+        "core": core_completeness(questions, fw, core_level),
+    }
+    return jsonable(report)
+
+
+def convening_report(store, round_id: str, cities: list[str] | str | None = None, *,
+                     answers: pd.DataFrame | None = None, top: int = 3) -> dict:
+    """Cities side by side for a convening, in the shape of docs/diagnostics-json.md (second part).
+
+    `cities`: slugs (a list, or one comma-separated string); None means every city with answers in the round.
+    Reads the store once for answers (all cities, all rounds) unless `answers` is given.
+    """
+    from .cities import load_city
+    from .slugs import check_slug
+
+    check_slug(round_id, "round")
+    rounds = store.list_rounds()
+    this = _find_round(rounds, round_id)
+    fw = _framework(None, this)
+    if answers is None:
+        answers = store.answers_frame()
+    current = answers[answers["round"] == round_id]
+    slugs = parse_cities(cities) if cities is not None else sorted(current["city"].unique())
+    for slug in slugs:
+        check_slug(slug, "city")
+
+    rows, heat, synthetic = [], [], bool(this.synthetic)
+    for slug in slugs:
+        try:
+            city = load_city(slug)
+            name, nation, phase, synthetic = city.name, city.nation, city.phase, synthetic or city.synthetic
+        except NotFoundError:
+            name, nation, phase = slug, None, None
+        mine = answers[answers["city"] == slug]
+        now_df = prepared = prepare(mine[mine["round"] == round_id], fw)
+        synthetic = synthetic or bool(now_df["synthetic"].astype(bool).any())
+        prev = previous_round(rounds, round_id, mine, fw.code)
+        areas = compare(area_scores(now_df, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
+        overall = overall_score(now_df, fw)
+        rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
+                     "respondents": int(prepared["respondent_id"].nunique()),
+                     "answers": int(prepared["answered"].sum()),
+                     "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])}})
+        for code, r in areas.iterrows():
+            heat.append({"city": slug, "area": code, "score": _float(r["score"]), "n": int(r["n"]),
+                         "thin": bool(r["thin"]),
+                         "previous": r["previous"], "change": r["change"], "direction": r["direction"]})
+
+    report = {
+        "schema": SCHEMA,
+        "synthetic": synthetic,
+        "notice": _notice(synthetic),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "round": _round_info(this),
+        "framework": _framework_info(fw),
+        "areas": [{"code": a.code, "title": a.title} for a in fw.areas],
+        "cities": rows,
+        "heatmap": heat,
+        "strongest": strongest(heat, fw, top),
+        "common_gaps": common_gaps(heat, rows, fw),
+    }
+    return jsonable(report)
+
+
+def strongest(heat: list[dict], fw: Framework, top: int = 3) -> list[dict]:
+    """Per area, the `top` cities with the highest non-thin score (best first)."""
+    out = []
+    for a in fw.areas:
+        cells = [c for c in heat if c["area"] == a.code and c["score"] is not None and not c["thin"]]
+        best = sorted(cells, key=lambda c: (-c["score"], c["city"]))[:top]
+        out.append({"area": a.code, "title": a.title,
+                    "cities": [{"city": c["city"], "score": c["score"], "n": c["n"]} for c in best]})
+    return out
+
+
+def common_gaps(heat: list[dict], cities: list[dict], fw: Framework) -> list[dict]:
+    """Areas that are low in most cities: an area is *low* for a city when its (non-thin) score is below the
+    city's own overall score; it is a common gap when it is low in more than half of the cities that have a
+    non-thin score for it. Sorted by share of cities (highest first), then by mean score (lowest first)."""
+    overall = {c["slug"]: c["overall"]["score"] for c in cities}
+    out = []
+    for a in fw.areas:
+        cells = [c for c in heat if c["area"] == a.code and c["score"] is not None and not c["thin"]
+                 and overall.get(c["city"]) is not None]
+        low = sorted(c["city"] for c in cells if c["score"] < overall[c["city"]])
+        if cells and len(low) > len(cells) / 2:
+            out.append({"area": a.code, "title": a.title, "low_in": len(low), "of": len(cells),
+                        "share": len(low) / len(cells), "mean": sum(c["score"] for c in cells) / len(cells),
+                        "cities": low})
+    return sorted(out, key=lambda g: (-g["share"], g["mean"], g["area"]))
+
+
+def previous_round(rounds: list, round_id: str, answers: pd.DataFrame, framework_code: str) -> str | None:
+    """The latest round before `round_id` (in `rounds` order) that has answers in `answers` and uses a framework
+    with the same code."""
+    ids = [r.id for r in rounds]
+    have = set(answers["round"].unique()) if len(answers) else set()
+    for r in reversed(rounds[: ids.index(round_id)]):
+        if r.id in have and _framework_code(r.framework) == framework_code:
+            return r.id
+    return None
+
+
+def parse_cities(cities: list[str] | str) -> list[str]:
+    """City slugs from a list or a comma-separated string (papermill passes either)."""
+    if isinstance(cities, str):
+        cities = cities.split(",")
+    return [c.strip() for c in cities if c and c.strip()]
+
+
+def write_json(report: dict, path: str | Path) -> Path:
+    """Write a report as UTF-8 JSON, atomically (no NaN: a NaN would raise)."""
+    from .exports import atomic_write
+
+    data = json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False).encode()
+    return atomic_write(Path(path), data)
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+def _find_round(rounds: list, round_id: str):
+    for r in rounds:
+        if r.id == round_id:
+            return r
+    known = ", ".join(r.id for r in rounds) or "none yet (run `icf demo-data`)"
+    raise NotFoundError(f"unknown round {round_id!r}; rounds in this store: {known}")
+
+
+def _framework(framework, this) -> Framework:
+    if isinstance(framework, Framework):
+        return framework
+    return load_framework(framework or this.framework)
+
+
+def _framework_code(name: str) -> str | None:
+    try:
+        return load_framework(name).code
+    except ICFError:
+        return None
+
+
+def _framework_info(fw: Framework) -> dict:
+    return {"code": fw.code, "title": fw.title, "version": fw.version,
+            "labels": {"principle": fw.labels.principle, "area": fw.labels.area},
+            "scale": [{"value": lv.value, "label": lv.label} for lv in fw.scale.levels],
+            "dont_know": fw.scale.dont_know.label, "not_applicable": fw.scale.not_applicable.label,
+            "thin_threshold": fw.thin_threshold}
+
+
+def _round_info(r) -> dict:
+    conv = _convenings().get(r.convening) if r.convening else None
+    return {"id": r.id, "title": r.title, "convening": r.convening,
+            "convening_title": conv.title if conv else None, "convening_when": conv.when if conv else None}
+
+
+def _convenings() -> dict:
+    from .cities import cities_dir
+
+    path = Path(cities_dir()) / "convenings.yaml"
+    return _convenings_cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@lru_cache(maxsize=4)
+def _convenings_cached(path: str, mtime: float) -> dict:
+    from .cities import load_convenings
+
+    return {c.id: c for c in load_convenings(Path(path).parent)}
+
+
+def _notice(synthetic: bool) -> str | None:
+    from .demo import SYNTHETIC_NOTICE
+
+    return SYNTHETIC_NOTICE if synthetic else None
+
+
+def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return [{"code": code, **{c: row[c] for c in columns}} for code, row in table.iterrows()]
+
+
+def _float(value) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _share(part, whole) -> float | None:
+    return float(part) / whole if whole else None
+
+
+ROUNDING = {"score": 1, "previous": 1, "change": 1, "mean": 1, "spread": 2, "share": 3, "threshold": 1}
+
+
+def jsonable(value, key: str | None = None):
+    """Plain JSON data: numpy/pandas scalars become Python ones, NaN/NA become None, numbers are rounded by key
+    (scores to 0.1, spreads to 0.01, shares to 0.001)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        return round(float(value), ROUNDING[key]) if key in ROUNDING else float(value)
+    return value
