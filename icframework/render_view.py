@@ -164,7 +164,8 @@ def _heatmap(report: dict, labels: dict) -> dict:
                    f"({score_text(hi[0])}). Lowest: {lo[1]} in {lo[2]} ({score_text(lo[0])}).")
     else:
         summary = "No cell has a score yet."
-    return {"areas": areas, "rows": rows, "summary": summary}
+    titles = [a.get("title", "") for a in report.get("areas", [])]
+    return {"areas": areas, "area_titles": titles, "rows": rows, "summary": summary}
 
 
 def _sectors(report: dict) -> dict:
@@ -206,7 +207,7 @@ def _actions(actions: dict) -> dict:
                           "status": str(it.get("status") or "").replace("_", " "),
                           "due": str(it.get("due") or ""), "owner": str(it.get("owner") or ""),
                           "area": str(it.get("area") or "")})
-    return {"summary": f"Action plan: {summary}.", "items": items}
+    return {"summary": f"Action plan: {summary}.", "rows": items}
 
 
 def city_view(report: dict) -> dict:
@@ -335,3 +336,109 @@ def city_view(report: dict) -> dict:
     if report.get("actions"):
         view["actions"] = _actions(report["actions"])
     return view
+
+
+def _short_change(cell: dict) -> str:
+    """'▲ 3', '▼ 2', '● 0' or '' (no earlier score): the arrow is a shape and the number says how much."""
+    direction = cell.get("direction")
+    if cell.get("score") is None or direction in (None, "new") or cell.get("change") is None:
+        return ""
+    arrow = {"up": "▲", "down": "▼", "same": "●"}[direction]
+    return f"{arrow} {abs(whole(cell['change']))}"
+
+
+def convening_view(report: dict) -> dict:
+    """Everything a convening brief prints: cities side by side, who is strong where, changes, common gaps."""
+    fw = report.get("framework") or {}
+    labels = {"principle": "Core principle", "area": "Area of action", **(fw.get("labels") or {})}
+    rnd = report.get("round") or {}
+    cities = report.get("cities") or []
+    names = {c["slug"]: c.get("name") or c["slug"] for c in cities}
+    areas = report.get("areas") or []
+    titles = {a["code"]: a.get("title", "") for a in areas}
+    heat = {(h["city"], h["area"]): h for h in report.get("heatmap") or []}
+    threshold = fw.get("thin_threshold")
+    conv_name = rnd.get("convening_title") or rnd.get("title") or rnd.get("id", "")
+
+    meta = [("Round", f"{rnd.get('title') or rnd.get('id', '')} ({rnd.get('id', '')})")]
+    if rnd.get("convening_title"):
+        when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
+        meta.append(("Convening", f"{rnd['convening_title']}{when}"))
+    meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
+    meta.append(("Date", long_date(report.get("generated_at"))))
+    meta.append(("Cities", str(len(cities))))
+
+    city_rows = []
+    for c in cities:
+        o = c.get("overall") or {}
+        city_rows.append({
+            "name": names[c["slug"]], "phase": "" if c.get("phase") is None else str(c["phase"]),
+            "respondents": c.get("respondents", 0), "answers": c.get("answers", 0),
+            "score_text": score_text(o.get("score")), "bar": o.get("score") or 0.0, "tier": o.get("tier") or "",
+            "thin": bool(o.get("thin")) and o.get("score") is not None})
+
+    heat_rows = []
+    for c in cities:
+        cells = []
+        for a in areas:
+            h = heat.get((c["slug"], a["code"]), {})
+            fill, ink = heat_colours(h.get("score"))
+            cells.append({"area": a["code"], "text": "–" if h.get("score") is None else score_text(h["score"]),
+                          "change": _short_change(h), "n_text": f"n = {h.get('n') or 0}",
+                          "thin": bool(h.get("thin")) and h.get("score") is not None, "fill": fill, "ink": ink})
+        heat_rows.append({"name": names[c["slug"]], "cells": cells})
+
+    strong = []
+    for s in report.get("strongest") or []:
+        listed = [f"{names.get(x['city'], x['city'])} ({score_text(x['score'])})" for x in s.get("cities", [])]
+        strong.append({"code": s["area"], "title": s.get("title") or titles.get(s["area"], ""),
+                       "cities": ", ".join(listed) if listed else "no city has enough answers yet"})
+
+    moves = [h for h in report.get("heatmap") or [] if h.get("direction") in ("up", "down")
+             and h.get("change") is not None and not h.get("thin")]
+    moves.sort(key=lambda h: (-abs(h["change"]), names.get(h["city"], h["city"]), h["area"]))
+    rises = [h for h in moves if h["direction"] == "up"][:5]
+    falls = [h for h in moves if h["direction"] == "down"][:5]
+    changes = [{"city": names.get(h["city"], h["city"]), "code": h["area"], "title": titles.get(h["area"], ""),
+                "text": change_text(h), "now": score_text(h.get("score"))} for h in rises + falls]
+
+    gaps = [{"code": g["area"], "title": g.get("title") or titles.get(g["area"], ""),
+             "text": (f"Below the city's own overall score in {g['low_in']} of {g['of']} cities "
+                      f"(average score {score_text(g.get('mean'))})."),
+             "cities": ", ".join(names.get(s, s) for s in g.get("cities", []))}
+            for g in report.get("common_gaps") or []]
+
+    silent = [names[c["slug"]] for c in cities if not c.get("answers")]
+    scored = [(c["overall"]["score"], names[c["slug"]]) for c in cities
+              if (c.get("overall") or {}).get("score") is not None]
+    summary = (f"{len(cities)} cities; scores out of 100 for each city (rows) in each "
+               f"{labels['area'].lower()} (columns). Every cell prints its score, the change since the city's "
+               "previous round as an arrow and a number (▲ up, ▼ down, ● no change; blank when there is no "
+               "earlier score) and the number of answers behind it. Darker cells have higher scores.")
+    return {
+        "kind": "convening",
+        "lang": "en",
+        "title": f"Convening brief: {conv_name}" + (" (synthetic demo data)" if report.get("notice") else ""),
+        "heading": f"Convening brief: {conv_name}",
+        "round_id": rnd.get("id", ""),
+        "running_head": f"Convening brief · {rnd.get('id', '')}",
+        "notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
+        "date": long_date(report.get("generated_at")),
+        "generated_at": report.get("generated_at"),
+        "meta": [{"label": k, "value": v} for k, v in meta],
+        "labels": labels,
+        "area_heading": plural_label(labels["area"]),
+        "empty": not scored,
+        "empty_text": f"No city has answers in round {rnd.get('id', '')} yet, so there is nothing to compare.",
+        "intro": (f"Scores run from 0 to 100 and sum up each city's self-assessment. A score marked "
+                  f"\u201cfew answers\u201d rests on fewer than {threshold or 'a few'} answers and is left out of "
+                  "the comparisons below."),
+        "silent": ("Cities with no answers this round: " + ", ".join(silent) + ".") if silent else "",
+        "cities": city_rows,
+        "heatmap": {"areas": [a["code"] for a in areas], "area_titles": [a.get("title", "") for a in areas],
+                    "rows": heat_rows, "summary": summary},
+        "areas": [{"code": a["code"], "title": a.get("title", "")} for a in areas],
+        "strongest": strong,
+        "changes": changes,
+        "common_gaps": gaps,
+    }

@@ -1,0 +1,116 @@
+"""Briefs for facilitators: a PDF and an HTML page per city and per convening, from the executed workbooks.
+
+    city_outputs(build/<round>/<city>/)       diagnostics.json (+ diagnostic.ipynb) -> brief.pdf, brief.html
+    convening_outputs(build/<round>/convening/) convening.json (+ convening.ipynb)  -> brief.pdf, brief.html
+
+The words come from icframework.render_view, the PDF from Typst (icframework.render_pdf), the HTML from nbconvert
+(icframework.render_html). `jupyter nbconvert --to icf-pdf|icf-html executed.ipynb` does the same for any
+executed workbook.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters import Exporter
+from traitlets import default
+
+from .errors import NotFoundError
+from .exports import atomic_write
+from .render_html import BriefHTMLExporter, render_html
+from .render_pdf import RenderError, compile_pdf
+from .render_view import city_view, convening_view
+
+__all__ = ["BriefHTMLExporter", "RenderError", "TypstPDFExporter", "city_outputs", "convening_outputs",
+           "find_report", "render_brief_html", "render_brief_pdf", "view_for"]
+
+CITY_FILES = ("diagnostics.json", "diagnostic.ipynb")
+CONVENING_FILES = ("convening.json", "convening.ipynb")
+
+
+def is_convening(report: dict) -> bool:
+    return "cities" in report and "city" not in report
+
+
+def view_for(report: dict) -> dict:
+    """The plain-language view of a city report or a convening report."""
+    return convening_view(report) if is_convening(report) else city_view(report)
+
+
+def render_brief_pdf(report: dict) -> bytes:
+    """The brief of a city or convening report as tagged PDF (PDF/UA-1 and PDF/A-2a)."""
+    template = "convening_brief.typ" if is_convening(report) else "city_brief.typ"
+    return compile_pdf(template, view_for(report))
+
+
+def render_brief_html(report: dict, nb=None) -> str:
+    """The brief of a city or convening report as one self-contained HTML page."""
+    return render_html(view_for(report), nb)
+
+
+def load_report(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"no report at {path}: run the workbook first (icf run, or icf brief CITY)") from None
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"{path} is not valid JSON ({exc}): run the workbook again to rewrite it") from exc
+
+
+def find_report(nb, resources: dict | None = None) -> dict:
+    """The report behind an executed workbook: diagnostics.json or convening.json beside the notebook, else the
+    notebook metadata `icf.diagnostics` or `icf.convening`."""
+    folder = ((resources or {}).get("metadata") or {}).get("path")
+    if folder:
+        for name in ("diagnostics.json", "convening.json"):
+            if (Path(folder) / name).is_file():
+                return load_report(Path(folder) / name)
+    meta = nb.metadata.get("icf", {}) if nb is not None else {}
+    for key in ("diagnostics", "convening"):
+        if isinstance(meta.get(key), dict):
+            return meta[key]
+    raise NotFoundError("no diagnostics found for this notebook: put diagnostics.json (or convening.json) beside "
+                        "it, or store the report in the notebook metadata under icf.diagnostics")
+
+
+def _outputs(folder: Path, report_name: str, notebook_name: str) -> dict[str, Path]:
+    folder = Path(folder)
+    report = load_report(folder / report_name)
+    nb_path = folder / notebook_name
+    nb = nbformat.read(nb_path, as_version=4) if nb_path.is_file() else None
+    pdf = render_brief_pdf(report)
+    html = render_brief_html(report, nb)
+    written = {"pdf": atomic_write(folder / "brief.pdf", pdf),
+               "html": atomic_write(folder / "brief.html", html.encode("utf-8"))}
+    for path in written.values():
+        path.chmod(0o644)  # briefs are for sharing; the atomic temporary file starts private
+    return written
+
+
+def city_outputs(city_dir: str | Path) -> dict[str, Path]:
+    """Write brief.pdf and brief.html (atomically) into build/<round>/<city>/ from its diagnostics.json."""
+    return _outputs(Path(city_dir), *CITY_FILES)
+
+
+def convening_outputs(conv_dir: str | Path) -> dict[str, Path]:
+    """Write brief.pdf and brief.html (atomically) into build/<round>/convening/ from its convening.json."""
+    return _outputs(Path(conv_dir), *CONVENING_FILES)
+
+
+class TypstPDFExporter(Exporter):
+    """`jupyter nbconvert --to icf-pdf executed.ipynb`: the workbook's brief as tagged PDF, made with Typst."""
+
+    export_from_notebook = "icframework brief (PDF)"
+    output_mimetype = "application/pdf"
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        nb, resources = super().from_notebook_node(nb, resources, **kw)
+        pdf = render_brief_pdf(find_report(nb, resources))
+        resources["output_extension"] = ".pdf"
+        return pdf, resources

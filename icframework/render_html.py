@@ -1,0 +1,91 @@
+"""HTML briefs with nbconvert: one self-contained page, no code, no scripts, user text escaped.
+
+The template (`templates/icf_brief/`) prints the plain-language view of a report; cells of the executed workbook
+tagged `brief` are appended (their markdown, and images that carry alt text in the output metadata "alt").
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+
+import nbformat
+from nbconvert.exporters import HTMLExporter
+from traitlets import default
+
+from .render_pdf import TEMPLATES
+from .style import COLOURS
+
+_lock = threading.Lock()
+_exporter: BriefHTMLExporter | None = None
+
+
+class BriefHTMLExporter(HTMLExporter):
+    """`jupyter nbconvert --to icf-html executed.ipynb`: the workbook's brief as one self-contained HTML file.
+
+    The report is found beside the notebook (diagnostics.json or convening.json) or in the notebook metadata
+    (`icf.diagnostics` / `icf.convening`); see icframework.render.find_report.
+    """
+
+    export_from_notebook = "icframework brief (HTML)"
+
+    @default("template_name")
+    def _template_name_default(self):
+        return "icf_brief"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return True
+
+    def _create_environment(self):
+        env = super()._create_environment()
+        env.autoescape = True  # every {{ value }} is HTML-escaped unless marked safe in the template
+        return env
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from .render import find_report, view_for
+
+        resources = dict(resources or {})
+        if "icf" not in resources:
+            resources["icf"] = view_for(find_report(nb, resources))
+        resources["icf_colours"] = COLOURS
+        resources["icf_cells"] = brief_cells(nb)
+        return super().from_notebook_node(nb, resources, **kw)
+
+
+def brief_cells(nb) -> list[dict]:
+    """Markdown of cells tagged `brief`, and their PNG/SVG outputs that have alt text, in notebook order."""
+    parts = []
+    for cell in nb.cells:
+        if "brief" not in (cell.get("metadata", {}).get("tags") or []):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append({"markdown": cell.source})
+            continue
+        for out in cell.get("outputs", []):
+            data, alt = out.get("data", {}), (out.get("metadata") or {}).get("alt")
+            if not alt:
+                continue
+            if "image/png" in data:
+                parts.append({"src": "data:image/png;base64," + data["image/png"].replace("\n", ""), "alt": alt})
+            elif "image/svg+xml" in data:
+                svg = data["image/svg+xml"]
+                svg = "".join(svg) if isinstance(svg, list) else svg
+                parts.append({"src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+                              "alt": alt})
+    return parts
+
+
+def render_html(view: dict, nb=None) -> str:
+    """The brief for `view` (from icframework.render_view) as one HTML page; `nb` adds its `brief` cells."""
+    global _exporter
+    nb = nb if nb is not None else nbformat.v4.new_notebook()
+    with _lock:
+        if _exporter is None:
+            _exporter = BriefHTMLExporter()
+        html, _ = _exporter.from_notebook_node(nb, {"icf": view})
+    return html
