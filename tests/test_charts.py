@@ -1,0 +1,92 @@
+"""Charts: every value is written on the chart and in the text alternative; synthetic data says so; SVG renders."""
+
+from __future__ import annotations
+
+import re
+
+from icframework import charts
+
+NOTICE = "Synthetic demo data: invented."
+FRAMEWORK = {"labels": {"principle": "Principle", "area": "Area"}, "thin_threshold": 3}
+
+
+def city_report(synthetic=True):
+    return {
+        "synthetic": synthetic, "notice": NOTICE if synthetic else None,
+        "city": {"name": "Exton <b>"}, "round": {"id": "r2"}, "framework": FRAMEWORK,
+        "areas": [
+            {"code": "A1", "title": "Story", "score": 56.25, "n": 5, "thin": False},
+            {"code": "A2", "title": "Work", "score": 25.0, "n": 1, "thin": True},
+            {"code": "A3", "title": "Homes", "score": None, "n": 0, "thin": True},
+        ],
+        "principles": [{"code": "P1", "title": "Lead"}, {"code": "P2", "title": "Share"}],
+        "matrix": [
+            {"principle": "P1", "area": "A1", "questions": 2, "score": 56.25, "n": 5, "thin": False},
+            {"principle": "P1", "area": "A2", "questions": 0, "score": None, "n": 0, "thin": True},
+            {"principle": "P2", "area": "A1", "questions": 1, "score": 75.0, "n": 2, "thin": True},
+            {"principle": "P2", "area": "A2", "questions": 1, "score": None, "n": 0, "thin": True},
+        ],
+    }
+
+
+CONVENING = {
+    "synthetic": False, "notice": None, "round": {"id": "r2"}, "framework": FRAMEWORK,
+    "cities": [{"slug": "x", "name": "Exton"}, {"slug": "y", "name": "Wyford"}],
+    "heatmap": [
+        {"city": "x", "area": "A1", "score": 100.0, "n": 4, "thin": False, "change": 50.0},
+        {"city": "x", "area": "A2", "score": 0.0, "n": 2, "thin": True, "change": None},
+        {"city": "y", "area": "A1", "score": 50.0, "n": 4, "thin": False, "change": -3.4},
+        {"city": "y", "area": "A2", "score": None, "n": 0, "thin": True, "change": None},
+    ],
+}
+
+
+def svg_texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_area_chart_labels_every_bar_and_describes_it():
+    fig = charts.area_chart(city_report())
+    labels = [row["label"] for row in fig.spec["data"]["values"]]
+    # 56.25 -> "56"; thin and empty scores say so in words, not only by shading
+    assert labels == ["56 (n=5)", "25 (n=1, thin)", "no score (n=0)"]
+    assert "A1 Story: 56 (n=5). A2 Work: 25 (n=1, thin). A3 Homes: no score (n=0)." in fig.alt
+    assert "fewer than 3 answers" in fig.alt and fig.alt.endswith(NOTICE)
+    assert fig.spec["title"]["subtitle"] == NOTICE
+    bundle = fig._repr_mimebundle_()
+    assert bundle[charts.MIMETYPE] is fig.spec and bundle["text/plain"] == fig.alt
+
+
+def test_area_chart_svg_shows_values_notice_and_escapes_names():
+    svg = charts.area_chart(city_report()).svg()
+    texts = svg_texts(svg)
+    assert svg.lstrip().startswith("<svg")
+    for expected in ("56 (n=5)", "25 (n=1, thin)", "no score (n=0)", NOTICE):
+        assert expected in texts
+    assert "<b>" not in svg and "Exton &lt;b&gt; (r2): Area scores" in texts
+
+
+def test_real_report_has_no_synthetic_subtitle():
+    fig = charts.area_chart(city_report(synthetic=False))
+    assert "subtitle" not in fig.spec["title"] and "Synthetic" not in fig.alt
+
+
+def test_matrix_chart_cells():
+    fig = charts.matrix_chart(city_report())
+    labels = {(r["principle"], r["area"]): r["label"] for r in fig.spec["data"]["values"]}
+    # no linked question -> "-"; linked but unscored -> "no score"; thin -> "*"
+    assert labels == {("P1", "A1"): "56", ("P1", "A2"): "-", ("P2", "A1"): "75*", ("P2", "A2"): "no score"}
+    assert "P1 Lead: A1 56, A2 -. P2 Share: A1 75*, A2 no score." in fig.alt
+    assert {"56", "-", "75*", "no score"} <= set(svg_texts(fig.svg()))
+
+
+def test_convening_heatmap_shows_change():
+    fig = charts.convening_heatmap(CONVENING)
+    assert "Exton: A1 100 (+50), A2 0*. Wyford: A1 50 (-3), A2 no score." in fig.alt
+    assert "subtitle" not in fig.spec["title"]
+    assert {"100 (+50)", "0*", "50 (-3)", "Exton", "Wyford"} <= set(svg_texts(fig.svg()))
+
+
+def test_specs_are_valid_for_altair():
+    chart = charts.matrix_chart(city_report()).altair()
+    assert chart.to_dict()["layer"][1]["mark"]["type"] == "text"
