@@ -198,16 +198,34 @@ def _city_name(slug: str) -> str:
 
 
 def _actions(actions: dict) -> dict:
-    counts = [("done", "done"), ("on_track", "on track"), ("overdue", "overdue"), ("flagged", "flagged")]
-    summary = ", ".join(f"{actions.get(k, 0)} {words}" for k, words in counts)
-    items = []
+    """Action-plan progress (icframework.actions.progress) as a sentence and one row per action."""
+    counts = [("done", "done"), ("on_track", "on track"), ("overdue", "overdue"), ("dropped", "dropped"),
+              ("undated", "without a date"), ("flagged", "flagged")]
+    summary = ", ".join(f"{actions[k]} {words}" for k, words in counts if k in actions)
+    on = f" on {long_date(actions['reference'])}" if actions.get("reference") else ""
+    total = actions.get("total")
+    rows = []
     for it in actions.get("items") or []:
-        if isinstance(it, dict):
-            items.append({"title": str(it.get("title") or it.get("id") or ""),
-                          "status": str(it.get("status") or "").replace("_", " "),
-                          "due": str(it.get("due") or ""), "owner": str(it.get("owner") or ""),
-                          "area": str(it.get("area") or "")})
-    return {"summary": f"Action plan: {summary}.", "rows": items}
+        if not isinstance(it, dict):
+            continue
+        state = str(it.get("state") or it.get("status") or "").replace("_", " ").replace("-", " ")
+        if it.get("days_overdue"):
+            state = f"overdue by {plural(it['days_overdue'], 'day')}"
+        areas = it.get("areas") or ([it["area"]] if it.get("area") else [])
+        owner = str(it.get("owner") or "")
+        rows.append({"title": str(it.get("title") or it.get("id") or ""), "areas": ", ".join(areas),
+                     "owner": SECTOR_LABELS.get(owner, owner), "due": str(it.get("due") or ""), "state": state})
+    return {"summary": f"Action plan{on}: {summary}" + (f" ({plural(total, 'action')} in all)." if total else "."),
+            "notice": actions.get("notice") or "", "rows": rows}
+
+
+def _peer(p: dict, city_slug: str, titles: dict) -> dict:
+    mentor = p.get("mentor_name") or _city_name(p.get("mentor", ""))
+    learner = p.get("learner_name") or _city_name(p.get("learner", ""))
+    role = p.get("role") or ("mentor" if p.get("mentor") == city_slug else "learner")
+    text = f"{learner} could learn from {mentor}" if role == "learner" else f"{mentor} could mentor {learner}"
+    return {"area": p.get("area", ""), "area_title": p.get("area_title") or titles.get(p.get("area", ""), ""),
+            "text": text, "why": p.get("why", "")}
 
 
 def city_view(report: dict) -> dict:
@@ -324,15 +342,14 @@ def city_view(report: dict) -> dict:
                           for s in report.get(key_name, [])]
     if report.get("practices"):
         view["practices"] = [
-            {"title": p.get("title", ""), "place": ", ".join(x for x in (p.get("city"), p.get("country")) if x),
-             "areas": ", ".join(p.get("areas") or []), "why": p.get("why", "")}
-            for p in report["practices"]]
-    if report.get("peers"):
-        view["peers"] = [
-            {"area": p.get("area", ""), "area_title": titles.get(p.get("area", ""), ""),
-             "mentor": _city_name(p.get("mentor", "")), "learner": _city_name(p.get("learner", "")),
+            {"title": p.get("title", ""),
+             "where": "; ".join(x for x in (", ".join(y for y in (p.get("city"), p.get("country")) if y),
+                                            ", ".join(p.get("areas") or [])) if x),
              "why": p.get("why", "")}
-            for p in report["peers"]]
+            for p in report["practices"]]
+    if report.get("peers") or report.get("peers_notice"):
+        view["peers"] = [_peer(p, city.get("slug", ""), titles) for p in report.get("peers") or []]
+        view["peers_notice"] = report.get("peers_notice") or ""
     if report.get("actions"):
         view["actions"] = _actions(report["actions"])
     return view
@@ -441,4 +458,18 @@ def convening_view(report: dict) -> dict:
         "strongest": strong,
         "changes": changes,
         "common_gaps": gaps,
+        **_pairs(report.get("pairs")),
     }
+
+
+def _pairs(pairs: dict | None) -> dict:
+    """The round's learning pairs (icframework.exchange.enrich_convening), when the report has them."""
+    if not pairs:
+        return {}
+    rows = [{"area": p.get("area", ""), "area_title": p.get("area_title", ""),
+             "mentor": p.get("mentor_name") or p.get("mentor", ""),
+             "learner": p.get("learner_name") or p.get("learner", ""), "why": p.get("why", "")}
+            for p in pairs.get("pairs") or []]
+    unmatched = [f"{u.get('city', '')}: {u.get('reason', '')}" for u in pairs.get("unmatched") or []]
+    return {"pairs": {"method": pairs.get("method") or "", "notice": pairs.get("notice") or "", "rows": rows,
+                      "unmatched": "; ".join(unmatched)}}
