@@ -25,7 +25,7 @@ SECTOR_LABELS = {
     "faith": "Faith groups",
     "university": "University",
 }
-LIGHT, EMPTY = "#e6f0f1", "#f2f2f2"  # light end of the heatmap; cells with no score
+EMPTY = "#f2f2f2"  # heatmap cells with no score
 ARROWS = {"up": "▲ up", "down": "▼ down", "same": "● no change", "new": "new"}
 
 
@@ -90,11 +90,6 @@ def change_text(item: dict) -> str:
     return f"{ARROWS[direction]} {amount} {was}"
 
 
-def _mix(a: str, b: str, t: float) -> str:
-    ca, cb = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (a, b))
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb, strict=True))
-
-
 def _luminance(hex_colour: str) -> float:
     def chan(v: int) -> float:
         c = v / 255
@@ -109,11 +104,16 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+# Heatmap fills in five steps of 20 points, light to dark: dark text on the three light ones, white on the two
+# dark ones, each pair at least 5:1 contrast. Steps read more easily than a smooth blend, and the value is printed.
+HEAT_STEPS = ("#e6f0f1", "#c2dade", "#8cb5bc", "#2f7480", "#0b5563")
+
+
 def heat_colours(score: float | None) -> tuple[str, str]:
-    """(fill, text) for a heatmap cell: light to dark primary; the text colour with the better contrast."""
+    """(fill, text) for a heatmap cell; the text colour is the one with the better contrast."""
     if score is None:
         return EMPTY, COLOURS["text"]
-    fill = _mix(LIGHT, COLOURS["primary"], max(0.0, min(score, 100.0)) / 100)
+    fill = HEAT_STEPS[min(int(max(score, 0.0) // 20), len(HEAT_STEPS) - 1)]
     ink = max((COLOURS["text"], "#ffffff"), key=lambda c: contrast(fill, c))
     return fill, ink
 
@@ -160,8 +160,9 @@ def _heatmap(report: dict, labels: dict) -> dict:
         hi, lo = max(scored), min(scored)
         summary = (f"A table of scores out of 100 for each {labels['principle'].lower()} (rows) in each "
                    f"{labels['area'].lower()} (columns). Every cell prints its score and the number of answers "
-                   f"behind it; darker cells have higher scores. Highest: {hi[1]} in {hi[2]} "
-                   f"({score_text(hi[0])}). Lowest: {lo[1]} in {lo[2]} ({score_text(lo[0])}).")
+                   "behind it; the shading steps every 20 points, darker for higher scores. "
+                   f"Highest: {hi[1]} in {hi[2]} ({score_text(hi[0])}). "
+                   f"Lowest: {lo[1]} in {lo[2]} ({score_text(lo[0])}).")
     else:
         summary = "No cell has a score yet."
     titles = [a.get("title", "") for a in report.get("areas", [])]
@@ -431,7 +432,8 @@ def convening_view(report: dict) -> dict:
     summary = (f"{len(cities)} cities; scores out of 100 for each city (rows) in each "
                f"{labels['area'].lower()} (columns). Every cell prints its score, the change since the city's "
                "previous round as an arrow and a number (▲ up, ▼ down, ● no change; blank when there is no "
-               "earlier score) and the number of answers behind it. Darker cells have higher scores.")
+               "earlier score) and the number of answers behind it; the shading steps every 20 points, darker "
+               "for higher scores.")
     return {
         "kind": "convening",
         "lang": "en",

@@ -1,0 +1,226 @@
+"""Briefs rendered from fixture reports (tests/data/diagnostics-*.json): what the PDF and HTML say, that they are
+accessible (tagged PDF with title and language; HTML landmarks), and that user text prints literally."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from icframework.render import render_brief_html, render_brief_pdf
+from icframework.render_view import change_text, contrast, heat_colours, plural_label, whole
+
+DATA = Path(__file__).parent / "data"
+HOSTILE = '#read("/etc/passwd") *bold* _x_ ] [ $x^2$ <script>alert(1)</script> **md** =SUM(A1) @cite \\'
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / f"diagnostics-{name}.json").read_text(encoding="utf-8"))
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_parse(page: str) -> tuple[str, list]:
+    p = _Text()
+    p.feed(page)
+    return " ".join(" ".join(p.parts).split()), p.tags
+
+
+@pytest.fixture(scope="module")
+def cardiff():
+    return load("cardiff")
+
+
+@pytest.fixture(scope="module")
+def cardiff_pdf(cardiff):
+    return render_brief_pdf(cardiff)
+
+
+# -- the words --------------------------------------------------------------------------------------------------
+
+def test_scores_round_half_up_like_people_do():
+    assert [whole(x) for x in (62.5, 47.49, 0.5, 99.95, 18.5)] == [63, 47, 1, 100, 19]
+
+
+def test_change_is_told_with_an_arrow_and_words():
+    assert change_text({"score": 57.8, "previous": 55.0, "change": 2.8, "direction": "up"}) == \
+        "▲ up 3 points (was 55)"
+    assert change_text({"score": 31.5, "previous": 34.4, "change": -2.9, "direction": "down"}) == \
+        "▼ down 3 points (was 34)"
+    assert change_text({"score": 49.0, "previous": 49.4, "change": -0.4, "direction": "same"}) == \
+        "● no change (was 49)"
+    assert change_text({"score": 50.0, "previous": None, "change": None, "direction": "new"}).startswith("new")
+    assert change_text({"score": None, "previous": 40.0, "change": None, "direction": None}) == \
+        "no score this round"
+
+
+def test_heatmap_text_is_readable_on_every_fill():
+    for score in [None, *range(0, 101, 5)]:
+        fill, ink = heat_colours(score)
+        assert contrast(fill, ink) >= 4.5, (score, fill, ink)
+
+
+def test_labels_are_pluralised_on_the_noun():
+    assert plural_label("Area of action") == "Areas of action"
+    assert plural_label("Core principle") == "Core principles"
+
+
+# -- the PDF ----------------------------------------------------------------------------------------------------
+
+def test_city_pdf_reads_back_city_round_and_scores(cardiff, cardiff_pdf):
+    text = pdf_text(cardiff_pdf)
+    assert "Cardiff (Caerdydd): city brief" in text
+    assert cardiff["round"]["id"] in text and "Inclusive Cities framework, version 1.0.0" in text
+    assert f"{whole(cardiff['overall']['score'])} out of 100" in text  # 46.9 -> 47
+    assert f"Based on {cardiff['overall']['n']} answers" in text
+    for area in cardiff["areas"]:
+        # each area row: code, title, score, answers
+        assert re.search(rf"{area['code']} .*?{whole(area['score'])} {area['n']} answers", text), area["code"]
+    for d in cardiff["disagreements"]:
+        assert d["code"] in text
+    assert "No answers yet from: Employers." in text  # the fixture's missing sector
+    assert cardiff["notice"] in text
+    assert "Reserved school places reflecting neighbourhood make-up" in text  # optional practices key
+    assert "Action plan: 2 done, 3 on track, 1 overdue, 1 flagged." in text
+
+
+def test_synthetic_notice_is_on_every_page(cardiff_pdf):
+    reader = PdfReader(BytesIO(cardiff_pdf))
+    assert 2 <= len(reader.pages) <= 4
+    for page in reader.pages:
+        assert "Synthetic demo data" in page.extract_text()
+
+
+def test_pdf_is_tagged_with_title_and_language(cardiff_pdf):
+    reader = PdfReader(BytesIO(cardiff_pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"]) is True  # a pypdf BooleanObject
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title.startswith("City brief: Cardiff (Caerdydd), virtual-2020")
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp  # PDF/UA-1
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "<pdfaid:conformance>A</pdfaid:conformance>" in xmp
+
+
+def test_pdf_renders_to_an_image(cardiff_pdf, tmp_path):
+    (tmp_path / "b.pdf").write_bytes(cardiff_pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", tmp_path / "b.pdf", tmp_path / "p"],
+                   check=True)
+    png = next(tmp_path.glob("p*.png")).read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_heatmap_prints_every_cell_value(cardiff, cardiff_pdf):
+    text = pdf_text(cardiff_pdf)
+    for row in cardiff["principles"]:
+        cells = [m for m in cardiff["matrix"] if m["principle"] == row["code"]]
+        printed = " ".join(f"{whole(m['score'])} n = {m['n']}" for m in cells)
+        assert printed in text, row["code"]
+
+
+def hostile_report(base: dict) -> dict:
+    r = copy.deepcopy(base)
+    r["city"]["local_name"] = HOSTILE
+    r["disagreements"][0]["text"] = "Evidence: " + HOSTILE
+    r["practices"][0]["title"] = "<b>Practice</b> #emph[x] `code`"
+    r["actions"]["items"][0]["title"] = '=HYPERLINK("http://x") & <img src=x onerror=alert(1)>'
+    return r
+
+
+def test_user_text_prints_literally_in_pdf(cardiff):
+    text = pdf_text(render_brief_pdf(hostile_report(cardiff)))
+    assert HOSTILE.strip() in text
+    assert "Evidence: " + HOSTILE.strip() in text
+    assert "<b>Practice</b> #emph[x] `code`" in text
+    assert '=HYPERLINK("http://x") & <img src=x onerror=alert(1)>' in text
+    assert "root:x:0:0" not in text  # the file was not read
+
+
+def test_user_text_is_escaped_in_html(cardiff):
+    page = render_brief_html(hostile_report(cardiff))
+    text, tags = html_parse(page)
+    assert HOSTILE.strip() in text
+    assert "<b>Practice</b> #emph[x] `code`" in text
+    assert [t for t, _ in tags if t in ("script", "img", "b")] == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_city_without_answers_says_so(tmp_path):
+    empty = load("empty")
+    pdf, page = render_brief_pdf(empty), render_brief_html(empty)
+    for text in (pdf_text(pdf), html_parse(page)[0]):
+        assert "No answers have been recorded for Newry, Mourne and Down (An tIúr) in round virtual-2020" in text
+        assert "No answers yet from: Local authority, Newcomer-led groups, Public health, Voluntary and community " \
+               "groups." in text
+
+
+def test_welsh_irish_and_arabic_names(cardiff):
+    r = copy.deepcopy(cardiff)
+    r["city"].update(name="Tŷ Ddewi", local_name="Ŵyl Béal Feirste Ú")
+    text = pdf_text(render_brief_pdf(r))
+    assert "Tŷ Ddewi (Ŵyl Béal Feirste Ú): city brief" in text
+    r["city"].update(name="Beirut", local_name="بيروت")
+    pdf = render_brief_pdf(r)  # a script the main font lacks never breaks the build
+    assert "Beirut" in pdf_text(pdf) and PdfReader(BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en"
+
+
+# -- the HTML ---------------------------------------------------------------------------------------------------
+
+def test_html_is_one_accessible_self_contained_page(cardiff):
+    page = render_brief_html(cardiff)
+    text, tags = html_parse(page)
+    names = [t for t, _ in tags]
+    assert ("html", {"lang": "en"}) in tags
+    assert {"header", "main", "footer", "h1", "h2", "table", "caption"} <= set(names)
+    assert "script" not in names and "link" not in names and "iframe" not in names
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched from elsewhere
+    assert names.index("h1") > next(i for i, (t, a) in enumerate(tags) if a.get("class") == "banner")
+    assert text.index(cardiff["notice"]) < text.index("Cardiff (Caerdydd): city brief")
+    for svg in (a for t, a in tags if t == "svg"):
+        assert svg.get("aria-hidden") == "true"  # bars are decoration: the number beside them is the content
+    assert f"{whole(cardiff['overall']['score'])} out of 100" in text
+    for area in cardiff["areas"]:
+        assert f"{area['code']} {area['title']}" in text
+
+
+# -- convening --------------------------------------------------------------------------------------------------
+
+def test_convening_brief_puts_cities_side_by_side():
+    conv = load("convening")
+    text = pdf_text(render_brief_pdf(conv))
+    page_text = html_parse(render_brief_html(conv))[0]
+    for body in (text, page_text):
+        assert conv["notice"] in body
+        for city in conv["cities"]:
+            assert f"{city['name']} {city['phase']} {city['respondents']} {city['answers']} " \
+                   f"{whole(city['overall']['score'])}" in body, city["slug"]
+        for gap in conv["common_gaps"]:
+            assert f"in {gap['low_in']} of {gap['of']} cities" in body
+        best = conv["strongest"][0]["cities"][0]
+        name = next(c["name"] for c in conv["cities"] if c["slug"] == best["city"])
+        assert f"{name} ({whole(best['score'])})" in body
+    assert html.escape("Who is strong where") in render_brief_html(conv)
