@@ -1,0 +1,58 @@
+"""`icf run`: execute the workbooks for every city of a round, in parallel, then the convening workbook."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import main
+from .core import store_option
+
+
+@main.command("run")
+@click.option("--round", "round_id", required=True, metavar="ROUND",
+              help="The round (assessment cycle) to run, for example virtual-2020; `icf rounds` lists them.")
+@click.option("--cities", default=None, metavar="A,B",
+              help="Only these cities (comma-separated slugs). Default: every city with respondents in the round.")
+@click.option("--jobs", "-j", default=2, show_default=True, type=click.IntRange(min=1),
+              help="How many notebooks run at once (worker processes, or tasks on the Dask cluster).")
+@click.option("--force", is_flag=True,
+              help="Run every city again, even those whose inputs are unchanged since their last run.")
+@store_option
+@click.option("--out", "out_dir", default=Path("build"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Outputs go to OUT/<round>/<city>/.")
+@click.option("--engine", type=click.Choice(["warm", "kernel"]), default="warm", show_default=True,
+              help="warm: run cells in long-lived worker processes with the imports already loaded (fast); "
+                   "kernel: start a fresh Jupyter kernel per notebook (papermill's default engine).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a pool of worker processes on this machine; dask: tasks on a Dask cluster "
+                   "(needs --scheduler and `pip install 'icframework[dask]'`).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Address of the Dask scheduler for --executor dask, for example tcp://10.0.0.5:8786.")
+@click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Run this city workbook instead of workbooks/city_diagnostic.ipynb (same parameters).")
+@click.option("--convening/--no-convening", default=True, show_default=True,
+              help="After the cities, run the convening workbook once for the round (OUT/<round>/convening/).")
+@click.option("--render/--no-render", default=True, show_default=True,
+              help="Also make each brief as HTML and PDF (brief.html, brief.pdf) with icframework.render.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show a progress bar on stderr.")
+def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor, scheduler, notebook, convening,
+            render, progress):
+    """Execute the city workbook for each city of a round with Papermill, in parallel, then the convening
+    workbook. One city's failure does not stop the others; the summary names each failed city with the cell
+    and the error, and the exit code is 1. Cities whose inputs are unchanged are skipped (see --force).
+
+    Example: icf run --round virtual-2020 --cities cardiff,newport --jobs 2
+    """
+    from ..runner import run_batch
+
+    slugs = [c.strip() for c in cities.split(",") if c.strip()] if cities is not None else None
+    result = run_batch(round_id, slugs, jobs=jobs, force=force, store_url=store_url, out_dir=out_dir,
+                       executor=executor, scheduler=scheduler, engine=engine, progress=progress,
+                       notebook=notebook, convening=convening, render=render)
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
