@@ -103,19 +103,20 @@ def parse_practices(path: Path) -> tuple[list[Practice], list[Problem]]:
     out, problems = [], []
     for i, item in enumerate(raw["practices"]):
         loc = ("practices", i)
+        bad = []
+        for field in ("areas", "principles"):
+            codes_given = item.get(field) if isinstance(item, dict) else None
+            for j, code in enumerate(codes_given if isinstance(codes_given, list) else []):
+                if isinstance(code, str) and code not in known[field]:
+                    bad.append(Problem(str(path), line_of(doc, (*loc, field, j)),
+                                       f"unknown code {code!r}; {fw.code} has {', '.join(sorted(known[field]))}",
+                                       f"practices[{i}].{field}[{j}]"))
+        problems += bad
         try:
             practice = Practice.model_validate(item)
         except PydanticError as exc:
             problems += pydantic_problems(path, doc, _Prefixed(exc, loc))
             continue
-        bad = False
-        for field in ("areas", "principles"):
-            for j, code in enumerate(getattr(practice, field)):
-                if code not in known[field]:
-                    bad = True
-                    problems.append(Problem(str(path), line_of(doc, (*loc, field, j)),
-                                            f"unknown code {code!r}; {fw.code} has {', '.join(sorted(known[field]))}",
-                                            f"practices[{i}].{field}[{j}]"))
         if not bad:
             practice._codes = fw.code
             practice._origin = f"{path}:{line_of(doc, loc)}"
