@@ -13,6 +13,8 @@ written on the chart (no meaning by colour alone), and a synthetic report says s
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 VEGALITE = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -104,6 +106,47 @@ def convening_heatmap(convening: dict) -> Figure:
            f"{convening['round']['id']}; in brackets the change since each city's previous round. " + " ".join(lines)
            + _thin_note(rows, convening) + _synthetic_note(convening))
     return Figure(spec, alt)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A few lines of text about a report: Markdown (names escaped, never markup) plus the same as plain text."""
+
+    lines: tuple[str, ...]
+    synthetic_notice: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(([self.synthetic_notice] if self.synthetic_notice else []) + list(self.lines))
+
+    @property
+    def markdown(self) -> str:
+        notice = [f"> **{escape_markdown(self.synthetic_notice)}**"] if self.synthetic_notice else []
+        return "\n\n".join(notice + [escape_markdown(line) for line in self.lines])
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": self.markdown, "text/plain": self.text}
+
+
+def summary(report: dict) -> Summary:
+    """The headline of a city report or a convening report, with the synthetic notice first when it applies."""
+    rnd = report["round"]
+    if "city" in report:
+        o, c = report["overall"], report["counts"]
+        score = "no score yet" if o["score"] is None else f"{o['score']:.1f} of 100 ({o['tier']})"
+        lines = (f"{report['city']['name']}, round {rnd['id']}: {rnd['title']}",
+                 f"Overall: {score}, from {c['scored']} scored answers by {c['respondents']} respondents "
+                 f"({c['dont_know']} don't know, {c['na']} not applicable, {c['unanswered']} unanswered).",
+                 f"Compared with: {report['previous_round'] or 'no earlier round'}.")
+    else:
+        names = ", ".join(c["name"] for c in report["cities"]) or "none"
+        lines = (f"Convening brief, round {rnd['id']}: {rnd['title']}", f"Cities ({len(report['cities'])}): {names}.")
+    return Summary(lines, report.get("notice") if report.get("synthetic") else None)
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows as written: HTML is escaped and Markdown punctuation is backslash-escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(str(text), quote=False))
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

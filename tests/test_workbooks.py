@@ -1,0 +1,132 @@
+"""The workbooks, executed by the real `papermill` command line in real kernels against a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from icframework import demo, diagnostics
+from icframework.cities import load_city
+from icframework.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKBOOKS = ROOT / "workbooks"
+CITIES = ("bristol", "cardiff", "newport")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'icf.sqlite3'}"
+    store = Store(url)
+    demo.generate(store, cities=[load_city(c, ROOT / "cities") for c in CITIES])
+    store.close()
+    return url
+
+
+def papermill(notebook: str, out: Path, **params: str) -> subprocess.Popen:
+    """Start `python -m papermill` (the real CLI) with `-p NAME VALUE` for each parameter."""
+    args = [sys.executable, "-m", "papermill", str(WORKBOOKS / notebook), str(out), "--no-progress-bar"]
+    for name, value in params.items():
+        args += ["-p", name, value]
+    env = os.environ | {"ICF_CITIES": str(ROOT / "cities")}
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=out.parent)
+
+
+BAD = {  # name: (city, round, the message the first code cell must stop with)
+    "bad-slug": ("../etc", "virtual-2020", "city '../etc' is not valid"),
+    "bad-round": ("cardiff", "no-such-round", "unknown round 'no-such-round'"),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(store_url, tmp_path_factory):
+    """Every papermill run of this module, started together (each is mostly kernel start-up), then awaited:
+    name -> (returncode, stderr, executed notebook, output folder)."""
+    tmp = tmp_path_factory.mktemp("runs")
+    plan = {"cardiff": ("city_diagnostic.ipynb", {"city": "cardiff", "round_id": "virtual-2020"}),
+            "convening": ("convening_brief.ipynb", {"round_id": "virtual-2020"})}
+    plan |= {name: ("city_diagnostic.ipynb", {"city": c, "round_id": r}) for name, (c, r, _) in BAD.items()}
+    started = {}
+    for name, (notebook, params) in plan.items():
+        out_dir = tmp / name / "build"
+        (tmp / name).mkdir()
+        proc = papermill(notebook, tmp / name / "out.ipynb", **params, store_url=store_url, output_dir=str(out_dir))
+        started[name] = (proc, tmp / name / "out.ipynb", out_dir)
+    done = {}
+    for name, (proc, nb, out_dir) in started.items():
+        _, err = proc.communicate(timeout=600)
+        done[name] = (proc.returncode, err, nb, out_dir)
+    return done
+
+
+def without_time(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "generated_at"}
+
+
+def outputs(nb_path: Path) -> list[dict]:
+    nb = nbformat.read(nb_path, as_version=4)
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_city_diagnostic_writes_the_report_city_report_computes(runs, store_url):
+    code, err, nb, out_dir = runs["cardiff"]
+    assert code == 0, err[-3000:]
+    written = json.loads((out_dir / "diagnostics.json").read_text())
+    expected = diagnostics.city_report(Store(store_url), "cardiff", "virtual-2020")
+    assert without_time(written) == without_time(expected)
+    assert written["counts"]["respondents"] > 0 and written["previous_round"] == "cardiff-2019"
+    shown = outputs(nb)
+    # the synthetic notice is the first thing shown, as Markdown; the charts are Vega-Lite with a text fallback
+    assert shown[0]["data"]["text/markdown"].startswith("> **Synthetic demo data")
+    charts = [o for o in shown if "application/vnd.vegalite.v5+json" in o.get("data", {})]
+    assert len(charts) == 2 and all("Cardiff" in o["data"]["text/plain"] for o in charts)
+    assert not [o for o in shown if o["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_city_diagnostic_stops_on_bad_parameters(runs, name):
+    code, err, nb, out_dir = runs[name]
+    message = BAD[name][2]
+    assert code != 0 and message in err
+    errors = [o for o in outputs(nb) if o["output_type"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["ename"] in ("ICFError", "NotFoundError") and message in errors[0]["evalue"]
+    assert not out_dir.exists()  # nothing written
+
+
+def test_convening_brief_writes_the_report_convening_report_computes(runs, store_url):
+    code, err, nb, out_dir = runs["convening"]
+    assert code == 0, err[-3000:]
+    written = json.loads((out_dir / "convening.json").read_text())
+    expected = diagnostics.convening_report(Store(store_url), "virtual-2020")
+    assert without_time(written) == without_time(expected)
+    assert [c["slug"] for c in written["cities"]] == sorted(CITIES)  # default: every city with answers
+    assert outputs(nb)[0]["data"]["text/markdown"].startswith("> **Synthetic demo data")
+
+
+def test_committed_workbooks_have_no_outputs_and_match_their_py_twins():
+    for name in ("city_diagnostic", "convening_brief"):
+        nb = nbformat.read(WORKBOOKS / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.outputs == [] and c.execution_count is None for c in code)
+        assert code[0].metadata.get("tags") == ["parameters"]
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+        twin = jupytext.read(WORKBOOKS / f"{name}.py")
+        assert [(c.cell_type, c.source, c.metadata.get("tags")) for c in nb.cells] == \
+            [(c.cell_type, c.source, c.metadata.get("tags")) for c in twin.cells]
+
+
+def test_python3_kernel_is_this_python():
+    from jupyter_client.manager import KernelManager
+
+    assert KernelManager(kernel_name="python3").format_kernel_cmd()[0] == sys.executable

@@ -1,0 +1,106 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # City diagnostic
+#
+# Where one city stands in one self-assessment round: scores by area of action and by principle, where the
+# taskforce disagrees, which sectors answered, how much evidence backs the answers and what changed since the
+# city's previous round. Every number is computed by `icframework.diagnostics` (documented and unit-tested
+# there); this workbook shows them and writes `diagnostics.json`, which the briefs are made from.
+#
+# Run it for another city or round with papermill, for example
+# `papermill workbooks/city_diagnostic.ipynb out.ipynb -p city cardiff -p round_id virtual-2020`,
+# or for every city at once with `icf run`.
+
+# %% tags=["parameters"]
+city = "bristol"  # city slug: a folder under cities/ ($ICF_CITIES)
+round_id = "virtual-2020"  # a round in the answer store
+framework = None  # None: the round's own framework; or a bundled framework name or a YAML path
+store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
+output_dir = None  # None: build/<round_id>/<city>
+
+# %%
+# Checks the parameters (an unknown city or round, or a slug with '/' or '..', stops here with a clear error),
+# reads the answers once and writes diagnostics.json atomically.
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import display
+
+from icframework import charts, diagnostics
+from icframework.store import Store
+
+store = Store(store_url)
+try:
+    report = diagnostics.city_report(store, city, round_id, framework=framework)
+finally:
+    store.close()
+written = diagnostics.write_json(report, Path(output_dir or f"build/{round_id}/{city}") / "diagnostics.json")
+charts.summary(report)
+
+# %% [markdown]
+# ## Scores by area of action
+#
+# Scores run from 0 to 100 and are weighted by question weight. *n* is the number of scored answers behind a
+# score; a *thin* score rests on too few answers to say much. *Don't know* answers are counted on their own and
+# *not applicable* answers lower the maximum: neither counts as zero.
+
+# %%
+display(charts.area_chart(report))
+pd.DataFrame(report["areas"]).set_index("code")
+
+# %% [markdown]
+# ## Principles, and principles by area
+
+# %%
+display(pd.DataFrame(report["principles"]).set_index("code"))
+charts.matrix_chart(report)
+
+# %% [markdown]
+# ## Where the taskforce disagrees
+#
+# The questions with the widest spread of levels (population standard deviation) among the respondents.
+
+# %%
+pd.DataFrame(report["disagreements"], columns=["code", "text", "spread", "levels", "n"])
+
+# %% [markdown]
+# ## Strengths and gaps
+#
+# The best and weakest areas and questions, leaving out thin scores. The overall tier and the share of core
+# questions at *Developing* or above follow.
+
+# %%
+display(pd.DataFrame(report["strengths"] + report["gaps"],
+                     columns=["kind", "code", "title", "score", "n"]).assign(
+    side=["strength"] * len(report["strengths"]) + ["gap"] * len(report["gaps"])))
+pd.Series({**report["overall"], **{f"core_{k}": v for k, v in report["core"].items()}}, name=report["city"]["name"])
+
+# %% [markdown]
+# ## Who answered, and with what evidence
+
+# %%
+sectors = report["sectors"]
+display(pd.DataFrame({"answers": sectors["answered"], "respondents": sectors["respondents"]}).assign(
+    expected=lambda d: d.index.isin(sectors["expected"]), missing=lambda d: d.index.isin(sectors["missing"]),
+    thin=lambda d: d.index.isin(sectors["thin"])))
+pd.DataFrame(report["evidence"]["areas"]).set_index("code").assign(overall=report["evidence"]["share"])
+
+# %% [markdown]
+# ## Every question
+
+# %%
+pd.DataFrame(report["questions"]).set_index("code").drop(columns=["text"])

@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Convening brief
+#
+# The cities of one round side by side, for the facilitators of a convening: scores by area of action per
+# city, the change since each city's previous round, which cities are strongest where (candidates to share
+# their practice) and the gaps most cities have in common (topics for the whole group). Every number is
+# computed by `icframework.diagnostics.convening_report`; this workbook shows them and writes `convening.json`.
+#
+# `papermill workbooks/convening_brief.ipynb out.ipynb -p round_id virtual-2020` (add `-y "cities: [bristol,
+# cardiff]"` to choose the cities), or `icf run`, which runs it after the city workbooks.
+
+# %% tags=["parameters"]
+round_id = "virtual-2020"  # a round in the answer store
+cities = None  # None: every city with answers in the round; or a list of slugs (or "slug,slug")
+store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
+output_dir = None  # None: build/<round_id>/convening
+
+# %%
+# Checks the parameters (an unknown round or a bad city slug stops here with a clear error), reads the answers
+# once and writes convening.json atomically.
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import display
+
+from icframework import charts, diagnostics
+from icframework.store import Store
+
+store = Store(store_url)
+try:
+    convening = diagnostics.convening_report(store, round_id, cities=cities)
+finally:
+    store.close()
+written = diagnostics.write_json(convening, Path(output_dir or f"build/{round_id}/convening") / "convening.json")
+charts.summary(convening)
+
+# %% [markdown]
+# ## Scores by city and area of action
+#
+# Each cell shows the score (0-100) and, in brackets, the change since that city's previous round; `*` marks a
+# thin score (too few answers to say much).
+
+# %%
+display(charts.convening_heatmap(convening))
+pd.DataFrame([{"city": c["slug"], "name": c["name"], "respondents": c["respondents"], "answers": c["answers"],
+               **c["overall"]} for c in convening["cities"]]).set_index("city").drop(columns="tier_description")
+
+# %% [markdown]
+# ## Change since the previous round
+
+# %%
+heat = pd.DataFrame(convening["heatmap"], columns=["city", "area", "score", "change", "direction", "n", "thin"])
+heat.pivot(index="city", columns="area", values="change")
+
+# %% [markdown]
+# ## Who is strongest where, and the gaps most cities share
+
+# %%
+display(pd.DataFrame([{"area": s["area"], "title": s["title"],
+                       "strongest": ", ".join(f"{c['city']} ({c['score']:.0f})" for c in s["cities"])}
+                      for s in convening["strongest"]]).set_index("area"))
+pd.DataFrame(convening["common_gaps"], columns=["area", "title", "low_in", "of", "mean", "cities"])
