@@ -1,0 +1,46 @@
+"""`icf brief`: the PDF and HTML brief of one city (or of a round's convening)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import main
+from .core import store_option
+
+
+@main.command("brief")
+@click.argument("city", required=False)
+@click.option("--round", "round_id", required=True, metavar="ROUND",
+              help="The round (assessment cycle), for example virtual-2020.")
+@store_option
+@click.option("--out", "out_dir", default=Path("build"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Outputs go to OUT/<round>/<city>/.")
+@click.option("--convening", is_flag=True,
+              help="Make the convening brief of the round (all cities side by side) instead of one city's.")
+@click.option("--force", is_flag=True, help="Run the workbook again even if its inputs are unchanged.")
+def brief_cmd(city, round_id, store_url, out_dir, convening, force):
+    """Make the brief of one CITY for one round: runs its diagnostic workbook (skipped when nothing changed),
+    then writes brief.pdf (tagged PDF/UA-1) and brief.html beside the executed notebook.
+
+    Examples: icf brief cardiff --round virtual-2020; icf brief --convening --round virtual-2020
+    """
+    from ..render import city_outputs, convening_outputs
+    from ..runner import CONVENING, run_batch
+    from ..slugs import check_slug
+
+    if bool(city) == convening:
+        raise click.UsageError("give one CITY, or --convening for the round's convening brief")
+    check_slug(round_id, "round")
+    if city:
+        check_slug(city, "city")
+    result = run_batch(round_id, [city] if city else None, jobs=1, force=force, store_url=store_url,
+                       out_dir=out_dir, convening=convening, progress=False)
+    if not result.ok:
+        click.echo(result.summary())
+        sys.exit(1)
+    folder = out_dir / round_id / (CONVENING if convening else city)
+    written = (convening_outputs if convening else city_outputs)(folder)  # again: templates may have changed
+    click.echo(f"Wrote {written['pdf']}\nWrote {written['html']}")
