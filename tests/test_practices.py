@@ -107,7 +107,7 @@ def test_a_yaml_syntax_error_points_at_its_line(empty_cities):
 
 
 def test_text_search_ignores_case_and_accents_and_ranks_title_hits_first():
-    lib = load_practices() + []
+    lib = load_practices()
     assert [p.id for p in search(lib, text="MEDELLIN")] == ["medellin-child-ppe", "medellin-good-start"]
     assert search(lib, text="medellin zebra") == []  # every word must appear
     from icframework.practices import Practice
