@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .actions import load_plan, progress, reference_date
-from .errors import NotFoundError
+from .errors import ICFError, NotFoundError
 from .matching import MIN_GROUP, GroupTooSmall, Plan, match
 from .practices import DEFAULT_CODES, Practice, load_practices, suggest
 
@@ -107,19 +107,26 @@ def city_peers(pairs: dict, city: str) -> tuple[list[dict], str | None]:
 
 
 def enrich_report(report: dict, *, store=None, pairs: dict | None = None,
-                  practices: Sequence[Practice] | None = None, cities_root: Path | None = None,
-                  reference: dt.date | None = None, limit: int = 5, **match_params) -> dict:
+                  practices: Sequence[Practice] | None = None, extra_practices: Sequence[Path | str] = (),
+                  cities_root: Path | None = None, reference: dt.date | str | None = None, limit: int = 5,
+                  **match_params) -> dict:
     """A copy of a city report (diagnostics.json) with the knowledge-exchange keys:
 
     - `practices`: up to `limit` practices that fit the city's weakest non-thin areas and principles, each
-      with `why` (from the bundled library plus the user's, unless `practices` is given);
+      with `why` (from `practices`, else the bundled library, the user's files under cities/ and the files or
+      folders in `extra_practices`);
     - `peers` and `peers_notice`: the city's pairs in the round's plan (`pairs`, else computed from `store`
       with `match_params`); left out when neither is given;
-    - `actions`: progress of `cities/<slug>/actions.yaml` on `reference` (default: the round's convening date,
-      else today); left out when the city has no plan.
+    - `actions`: progress of `cities/<slug>/actions.yaml` on `reference` (a date or "YYYY-MM-DD"; default:
+      the round's convening date, else today); left out when the city has no plan.
     """
     out = dict(report)
-    library = load_practices(cities_root=cities_root) if practices is None else practices
+    library = load_practices(extra_practices, cities_root) if practices is None else practices
+    if isinstance(reference, str):
+        try:
+            reference = dt.date.fromisoformat(reference)
+        except ValueError:
+            raise ICFError(f"reference date {reference!r} is not a date: write it as YYYY-MM-DD") from None
     codes = (report.get("framework") or {}).get("code", DEFAULT_CODES)
     out["practices"] = suggest(library, report.get("areas", []), report.get("principles", []), codes=codes,
                                limit=limit)
