@@ -90,19 +90,41 @@ def prepare(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     )
 
 
-def _weighted(df: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """Weighted mean score, n and dont_know per group (or for all rows when `by` is None)."""
-    s = df[df["scored"]]
-    parts = s.assign(ws=s["weight"] * s["score"])
-    if by:
-        g = parts.groupby(by)
-        out = pd.DataFrame({"ws": g["ws"].sum(), "w": g["weight"].sum(), "n": g.size()})
-        out["dont_know"] = df.groupby(by)["dont_know"].sum()
-    else:
-        out = pd.DataFrame({"ws": [parts["ws"].sum()], "w": [parts["weight"].sum()], "n": [len(parts)],
-                            "dont_know": [int(df["dont_know"].sum())]})
-    out["score"] = out["ws"] / out["w"].where(out["w"] > 0)
+def question_table(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """Per framework question (index: code, in framework order): area, weight, core, text, `total` (the sum of its
+    level scores), n, dont_know, na and `levels` (sorted). A table passed in again is returned as it is.
+
+    Every score is computed from this table: all answers to a question share its weight, so a weighted mean over
+    answers is sum(weight * total) / sum(weight * n) over the questions concerned.
+    """
+    if "total" in answers.columns:
+        return answers
+    df = prepare(answers, fw)
+    scored = df[df["scored"]].sort_values("level")
+    by_q, all_q = scored.groupby("question"), df.groupby("question")
+    out = questions_frame(fw).set_index("question").rename_axis("code")
+    out["total"] = by_q["score"].sum()
+    out["n"] = by_q.size()
+    out["dont_know"] = all_q["dont_know"].sum()
+    out["na"] = all_q["na"].sum()
+    out = out.fillna({"total": 0.0, "n": 0, "dont_know": 0, "na": 0}).astype({"n": int, "dont_know": int, "na": int})
+    levels = by_q["level"].agg(list)
+    out["levels"] = [[int(v) for v in levels.get(code, [])] for code in out.index]
+    return out
+
+
+def _roll(table: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """score (weighted mean), n and dont_know per group of a question table."""
+    parts = table.assign(ws=table["weight"] * table["total"], wn=table["weight"] * table["n"])
+    g = parts.groupby(by)
+    out = pd.DataFrame({"ws": g["ws"].sum(), "wn": g["wn"].sum(), "n": g["n"].sum(), "dont_know": g["dont_know"].sum()})
+    out["score"] = out["ws"] / out["wn"].where(out["wn"] > 0)
     return out[["score", "n", "dont_know"]]
+
+
+def _linked(table: pd.DataFrame, fw: Framework) -> pd.DataFrame:
+    """The question table with one row per (question, principle) link."""
+    return table.merge(links_frame(fw), left_index=True, right_on="question")
 
 
 def _finish(out: pd.DataFrame, fw: Framework) -> pd.DataFrame:
@@ -114,15 +136,13 @@ def _finish(out: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 
 
 # -- scores ------------------------------------------------------------------------------------------------
+# Each function takes the answers table, its `prepare`d form or its `question_table`.
 def agreement(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Per question (index: code): `levels` (sorted list of levels given) and `spread`.
 
     `spread` is the population standard deviation of the levels (ddof=0); NaN with fewer than two levels.
     """
-    df = prepare(answers, fw)
-    levels = df[df["scored"]].groupby("question")["level"].apply(lambda s: sorted(int(v) for v in s))
-    out = pd.DataFrame(index=pd.Index([q.code for q in fw.questions], name="code"))
-    out["levels"] = [levels.get(code, []) for code in out.index]
+    out = question_table(answers, fw)[["levels"]].copy()
     out["spread"] = [float(np.std(v)) if len(v) >= 2 else math.nan for v in out["levels"]]
     return out
 
@@ -130,50 +150,45 @@ def agreement(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
 def question_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per framework question (index: code): area, text, core, weight, score, n, thin, dont_know, na,
     spread and levels. The score is the plain mean of the respondents' level scores."""
-    df = prepare(answers, fw)
-    g = df.groupby("question")
-    stats = pd.DataFrame({
-        "score": g["score"].mean(), "n": g["scored"].sum(), "dont_know": g["dont_know"].sum(), "na": g["na"].sum(),
-    })
-    out = questions_frame(fw).set_index("question").rename_axis("code").join(stats)
-    out = _finish(out, fw)
-    out["na"] = out["na"].fillna(0).astype(int)
-    return out.join(agreement(answers, fw))
+    table = question_table(answers, fw)
+    out = table.assign(score=table["total"] / table["n"].where(table["n"] > 0))
+    out = _finish(out.drop(columns="total"), fw)
+    return out.assign(spread=agreement(table, fw)["spread"])
 
 
 def area_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per area (index: code): title, score (weighted by question weight), n, thin, dont_know."""
     out = pd.DataFrame({"title": [a.title for a in fw.areas]}, index=pd.Index([a.code for a in fw.areas], name="code"))
-    return _finish(out.join(_weighted(prepare(answers, fw), ["area"])), fw)
+    return _finish(out.join(_roll(question_table(answers, fw), "area")), fw)
 
 
 def principle_scores(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """One row per principle (index: code): title, score over the answers to its linked questions, n, thin,
     dont_know. An answer to a question linked to two principles counts in both."""
-    df = prepare(answers, fw).merge(links_frame(fw), on="question")
     out = pd.DataFrame({"title": [p.title for p in fw.principles]},
                        index=pd.Index([p.code for p in fw.principles], name="code"))
-    return _finish(out.join(_weighted(df, ["principle"])), fw)
+    return _finish(out.join(_roll(_linked(question_table(answers, fw), fw), "principle")), fw)
 
 
 def overall_score(answers: pd.DataFrame, fw: Framework) -> dict:
     """{score, n, thin, dont_know} over every scored answer (weighted by question weight)."""
-    row = _finish(_weighted(prepare(answers, fw)), fw).iloc[0]
-    return {"score": _float(row["score"]), "n": int(row["n"]), "thin": bool(row["thin"]),
-            "dont_know": int(row["dont_know"])}
+    table = question_table(answers, fw)
+    wn = float((table["weight"] * table["n"]).sum())
+    n = int(table["n"].sum())
+    score = float((table["weight"] * table["total"]).sum()) / wn if wn > 0 else None
+    return {"score": score, "n": n, "thin": n < fw.thin_threshold, "dont_know": int(table["dont_know"].sum())}
 
 
 def matrix(answers: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     """Every principle x area cell: principle, area, questions (how many of the area's questions are linked to
     the principle), score, n, thin. A cell with no linked questions has questions 0 and a null score."""
-    links = links_frame(fw).merge(questions_frame(fw)[["question", "area"]], on="question")
+    linked = _linked(question_table(answers, fw), fw)
     grid = pd.MultiIndex.from_product([[p.code for p in fw.principles], [a.code for a in fw.areas]],
                                       names=["principle", "area"])
     out = pd.DataFrame(index=grid)
-    out["questions"] = links.groupby(["principle", "area"]).size()
+    out["questions"] = linked.groupby(["principle", "area"]).size()
     out["questions"] = out["questions"].fillna(0).astype(int)
-    df = prepare(answers, fw).merge(links_frame(fw), on="question")
-    out = _finish(out.join(_weighted(df, ["principle", "area"])), fw)
+    out = _finish(out.join(_roll(linked, ["principle", "area"])), fw)
     return out.drop(columns="dont_know").reset_index()
 
 
@@ -314,14 +329,15 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         answers = store.answers_frame(None, city_slug)
     answers = answers[answers["city"] == city_slug]
     prev_round = previous_round(rounds, round_id, answers, fw.code)
-    prev_df = prepare(answers[answers["round"] == prev_round], fw) if prev_round else None
-    now_df = prepared = prepare(answers[answers["round"] == round_id], fw)
-    questions = question_scores(now_df, fw)
-    areas = compare(area_scores(now_df, fw), area_scores(prev_df, fw) if prev_round else None)
-    principles = compare(principle_scores(now_df, fw), principle_scores(prev_df, fw) if prev_round else None)
-    overall = overall_score(now_df, fw)
+    prev = question_table(answers[answers["round"] == prev_round], fw) if prev_round else None
+    prepared = prepare(answers[answers["round"] == round_id], fw)
+    now = question_table(prepared, fw)
+    questions = question_scores(now, fw)
+    areas = compare(area_scores(now, fw), area_scores(prev, fw) if prev_round else None)
+    principles = compare(principle_scores(now, fw), principle_scores(prev, fw) if prev_round else None)
+    overall = overall_score(now, fw)
     strengths, gaps = strengths_and_gaps(areas, questions)
-    synthetic = bool(this.synthetic or city.synthetic or now_df["synthetic"].astype(bool).any())
+    synthetic = bool(this.synthetic or city.synthetic or prepared["synthetic"].astype(bool).any())
     respondents = int(prepared["respondent_id"].nunique())
     answered = int(prepared["answered"].sum())
 
@@ -342,13 +358,13 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         "areas": _rows(areas, ["title", "score", "n", "thin", "dont_know", "previous", "change", "direction"]),
         "principles": _rows(principles, ["title", "score", "n", "thin", "dont_know", "previous", "change",
                                          "direction"]),
-        "matrix": matrix(now_df, fw).to_dict(orient="records"),
+        "matrix": matrix(now, fw).to_dict(orient="records"),
         "questions": _rows(questions.assign(principles=[list(q.principles) for q in fw.questions]),
                            ["area", "text", "core", "weight", "principles", "score", "n", "thin", "dont_know",
                             "na", "spread", "levels"]),
-        "disagreements": disagreements(now_df, fw, top_disagreements).to_dict(orient="records"),
-        "sectors": sector_coverage(now_df, fw, city.taskforce_sectors),
-        "evidence": evidence_coverage(now_df, fw),
+        "disagreements": disagreements(now, fw, top_disagreements).to_dict(orient="records"),
+        "sectors": sector_coverage(prepared, fw, city.taskforce_sectors),
+        "evidence": evidence_coverage(prepared, fw),
         "strengths": strengths,
         "gaps": gaps,
         "core": core_completeness(questions, fw, core_level),
@@ -385,11 +401,12 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
         except NotFoundError:
             name, nation, phase = slug, None, None
         mine = answers[answers["city"] == slug]
-        now_df = prepared = prepare(mine[mine["round"] == round_id], fw)
-        synthetic = synthetic or bool(now_df["synthetic"].astype(bool).any())
+        prepared = prepare(mine[mine["round"] == round_id], fw)
+        now = question_table(prepared, fw)
+        synthetic = synthetic or bool(prepared["synthetic"].astype(bool).any())
         prev = previous_round(rounds, round_id, mine, fw.code)
-        areas = compare(area_scores(now_df, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
-        overall = overall_score(now_df, fw)
+        areas = compare(area_scores(now, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
+        overall = overall_score(now, fw)
         rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
                      "respondents": int(prepared["respondent_id"].nunique()),
                      "answers": int(prepared["answered"].sum()),

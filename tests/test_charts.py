@@ -90,3 +90,28 @@ def test_convening_heatmap_shows_change():
 def test_specs_are_valid_for_altair():
     chart = charts.matrix_chart(city_report()).altair()
     assert chart.to_dict()["layer"][1]["mark"]["type"] == "text"
+
+
+def test_summary_escapes_names_and_puts_the_notice_first():
+    report = city_report() | {
+        "city": {"name": "Exton <img src=x onerror=alert(1)> *[link](javascript:x)*"},
+        "round": {"id": "r2", "title": "Round two"}, "previous_round": None,
+        "overall": {"score": 52.78, "tier": "Established"},
+        "counts": {"scored": 6, "respondents": 3, "dont_know": 1, "na": 1, "unanswered": 1},
+    }
+    s = charts.summary(report)
+    md = s._repr_mimebundle_()["text/markdown"]
+    assert md.startswith("> **Synthetic demo data: invented\\.**")
+    # no tag, link or emphasis survives: < becomes &lt; and Markdown punctuation is backslash-escaped
+    assert "<img" not in md and "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
+    assert "\\*\\[link\\]\\(javascript:x\\)\\*" in md
+    assert s.text.splitlines() == [
+        NOTICE, "Exton <img src=x onerror=alert(1)> *[link](javascript:x)*, round r2: Round two",
+        "Overall: 52.8 of 100 (Established), from 6 scored answers by 3 respondents "
+        "(1 don't know, 1 not applicable, 1 unanswered).", "Compared with: no earlier round."]
+
+
+def test_summary_of_a_convening_without_synthetic_data():
+    s = charts.summary(CONVENING | {"round": {"id": "r2", "title": "Round two"}})
+    assert s.synthetic_notice is None
+    assert s.text.splitlines() == ["Convening brief, round r2: Round two", "Cities (2): Exton, Wyford."]
