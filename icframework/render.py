@@ -62,11 +62,11 @@ def load_report(path: Path) -> dict:
 def find_report(nb, resources: dict | None = None) -> dict:
     """The report behind an executed workbook: diagnostics.json or convening.json beside the notebook, else the
     notebook metadata `icf.diagnostics` or `icf.convening`."""
-    folder = ((resources or {}).get("metadata") or {}).get("path")
-    if folder:
+    meta = (resources or {}).get("metadata") or {}
+    if "path" in meta:  # nbconvert sets it to the notebook's folder ("" for the current one)
         for name in ("diagnostics.json", "convening.json"):
-            if (Path(folder) / name).is_file():
-                return load_report(Path(folder) / name)
+            if (Path(meta["path"] or ".") / name).is_file():
+                return load_report(Path(meta["path"] or ".") / name)
     meta = nb.metadata.get("icf", {}) if nb is not None else {}
     for key in ("diagnostics", "convening"):
         if isinstance(meta.get(key), dict):

@@ -75,6 +75,12 @@ def city_heading(city: dict) -> str:
     return f"{name} ({local})" if local and local != name else name
 
 
+def round_text(rnd: dict) -> str:
+    """'virtual-2020: Self-assessment before the virtual convening (March 2020)'."""
+    rid, title = rnd.get("id", ""), rnd.get("title") or ""
+    return f"{rid}: {title}" if title and title != rid else rid
+
+
 def change_text(item: dict) -> str:
     """Arrow and words, so change never depends on colour: '▲ up 3 points (was 55)'."""
     direction = item.get("direction") or "new"
@@ -248,13 +254,13 @@ def city_view(report: dict) -> dict:
     top = scale[-1]["label"] if scale else "the top level"
     bottom = scale[0]["label"] if scale else "the lowest level"
 
-    meta = [("Round", f"{rnd.get('title') or rnd.get('id', '')} ({rnd.get('id', '')})")]
+    meta = [("Round", round_text(rnd))]
     if rnd.get("convening_title"):
         when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
         meta.append(("Convening", f"{rnd['convening_title']}{when}"))
     meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
     meta.append(("Date", long_date(report.get("generated_at"))))
-    meta.append(("Compared with", prev or "no earlier round"))
+    meta.append(("Compared with", f"{prev} (the city's previous round)" if prev else "no earlier round"))
 
     key = []
     if not empty:
@@ -378,7 +384,7 @@ def convening_view(report: dict) -> dict:
     threshold = fw.get("thin_threshold")
     conv_name = rnd.get("convening_title") or rnd.get("title") or rnd.get("id", "")
 
-    meta = [("Round", f"{rnd.get('title') or rnd.get('id', '')} ({rnd.get('id', '')})")]
+    meta = [("Round", round_text(rnd))]
     if rnd.get("convening_title"):
         when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
         meta.append(("Convening", f"{rnd['convening_title']}{when}"))

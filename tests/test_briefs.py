@@ -1,0 +1,120 @@
+"""Briefs from real reports: synthetic demo answers in a real SQLite store, icframework.diagnostics.city_report /
+convening_report, then city_outputs / convening_outputs and the nbconvert exporters (`--to icf-pdf|icf-html`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from io import BytesIO
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from icframework import diagnostics
+from icframework.demo import SYNTHETIC_NOTICE, generate
+from icframework.render import TypstPDFExporter, city_outputs, convening_outputs, render_brief_pdf
+from icframework.render_html import BriefHTMLExporter
+from icframework.render_view import whole
+from icframework.store import Store
+
+ROUND = "virtual-2020"
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(BytesIO(pdf)).pages)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    s = Store(f"sqlite:///{tmp_path_factory.mktemp('store')}/icf.sqlite3")
+    generate(s, seed=2019)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def cardiff_report(store):
+    return diagnostics.city_report(store, "cardiff", ROUND)
+
+
+def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp_path):
+    diagnostics.write_json(cardiff_report, tmp_path / "diagnostics.json")
+    written = city_outputs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf", "diagnostics.json"]
+    text = pdf_text(written["pdf"].read_bytes())
+    assert "Cardiff (Caerdydd): city brief" in text and SYNTHETIC_NOTICE in text
+    assert f"{whole(cardiff_report['overall']['score'])} out of 100" in text
+    assert f"{cardiff_report['counts']['respondents']} {cardiff_report['counts']['answers']} answers in all" in text
+    for area in cardiff_report["areas"]:
+        assert f"{whole(area['score'])} {area['n']} answers" in text, area["code"]
+    for q in cardiff_report["disagreements"]:
+        assert q["code"] in text
+    page = written["html"].read_text(encoding="utf-8")
+    assert "Cardiff (Caerdydd): city brief" in page and SYNTHETIC_NOTICE in page
+
+
+def test_city_with_no_answers_gets_a_brief_that_says_so(store, tmp_path):
+    # Bristol is a phase-one city: it answered in bristol-2019, so a fresh round has none of its answers.
+    store.create_round("spring-2021", "inclusive-cities", title="Spring 2021 check-in", synthetic=True)
+    report = diagnostics.city_report(store, "bristol", "spring-2021")
+    diagnostics.write_json(report, tmp_path / "diagnostics.json")
+    text = pdf_text(city_outputs(tmp_path)["pdf"].read_bytes())
+    assert "No answers have been recorded for Bristol in round spring-2021 yet" in text
+    assert "out of 100" not in text  # no score is invented
+
+
+def test_convening_outputs_compare_every_city(store, tmp_path):
+    report = diagnostics.convening_report(store, ROUND)
+    diagnostics.write_json(report, tmp_path / "convening.json")
+    written = convening_outputs(tmp_path)
+    text = pdf_text(written["pdf"].read_bytes())
+    assert len(report["cities"]) == 12
+    for city in report["cities"]:
+        assert f"{city['name']} {city['phase']} {city['respondents']} {city['answers']} " \
+               f"{whole(city['overall']['score'])}" in text
+    assert "Common gaps" in text and SYNTHETIC_NOTICE in text
+
+
+def test_pdf_exporter_reads_the_report_from_notebook_metadata(cardiff_report):
+    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": cardiff_report}})
+    pdf, resources = TypstPDFExporter().from_notebook_node(nb)
+    assert resources["output_extension"] == ".pdf"
+    assert render_brief_pdf(cardiff_report) == pdf  # same report, same bytes (the report's time is the PDF's)
+
+
+def test_html_exporter_adds_cells_tagged_brief_without_code(cardiff_report):
+    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": cardiff_report}})
+    nb.cells = [nbformat.v4.new_markdown_cell("## Facilitator note\nTalk about *A3* first.",
+                                              metadata={"tags": ["brief"]}),
+                nbformat.v4.new_code_cell("secret_code = 42", metadata={"tags": ["brief"]}),
+                nbformat.v4.new_markdown_cell("Not for the brief.")]
+    page, _ = BriefHTMLExporter().from_notebook_node(nb)
+    assert "Facilitator note" in page and "<em>A3</em>" in page
+    assert "secret_code" not in page and "Not for the brief." not in page
+
+
+def test_jupyter_nbconvert_to_icf_pdf_and_html(cardiff_report, tmp_path):
+    diagnostics.write_json(cardiff_report, tmp_path / "diagnostics.json")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), tmp_path / "run.ipynb")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    for fmt in ("icf-pdf", "icf-html"):
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", fmt, "run.ipynb"], cwd=tmp_path,
+                       check=True, capture_output=True, env=env)
+    assert "Cardiff (Caerdydd): city brief" in pdf_text((tmp_path / "run.pdf").read_bytes())
+    page = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "Cardiff (Caerdydd): city brief" in page and "1 + 1" not in page
+
+
+def test_missing_report_says_what_to_do(tmp_path):
+    from icframework.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="run the workbook first"):
+        city_outputs(tmp_path)
+    (tmp_path / "diagnostics.json").write_text(json.dumps({"schema": 1}) + "{", encoding="utf-8")
+    with pytest.raises(Exception, match="not valid JSON"):
+        city_outputs(tmp_path)
+    assert not list(Path(tmp_path).glob("brief.*"))
