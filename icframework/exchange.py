@@ -7,6 +7,7 @@ plain report dicts (docs/diagnostics-json.md), so they can run in a workbook or 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,9 +83,18 @@ def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, **para
 
 
 def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, **params) -> dict:
-    """The pairing plan of a round, straight from the store."""
-    scores = round_scores(store, round_id, answers)
-    return pairs_data(scores, **params)
+    """The pairing plan of a round, straight from the store. Without `answers`, the plan is kept per store
+    revision, so a batch worker computes it once per round instead of once per city."""
+    if answers is not None:
+        return pairs_data(round_scores(store, round_id, answers), **params)
+    key = (store.url, round_id, store.revision(), tuple(sorted(params.items())))
+    if key not in _PAIRS:
+        _PAIRS.clear()
+        _PAIRS[key] = pairs_data(round_scores(store, round_id), **params)
+    return copy.deepcopy(_PAIRS[key])
+
+
+_PAIRS: dict[tuple, dict] = {}
 
 
 def enrich_convening(report: dict, **params) -> dict:

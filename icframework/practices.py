@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -88,8 +89,24 @@ def practice_files(extra: Iterable[Path | str] = (), cities_root: Path | None = 
 
 
 def parse_practices(path: Path) -> tuple[list[Practice], list[Problem]]:
-    """The valid practices of one file and the problems of the others (each with file and line)."""
+    """The valid practices of one file and the problems of the others (each with file and line); cached per
+    file and modification time."""
     path = Path(path)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return _parse(path)  # reports the file as unreadable
+    found, problems = _parse_cached(str(path.resolve()), mtime)
+    return list(found), list(problems)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(name: str, mtime_ns: int) -> tuple[tuple[Practice, ...], tuple[Problem, ...]]:
+    found, problems = _parse(Path(name))
+    return tuple(found), tuple(problems)
+
+
+def _parse(path: Path) -> tuple[list[Practice], list[Problem]]:
     doc = load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("practices"), list):
         return [], [Problem(str(path), 1, "a practices file must be a mapping with a `practices:` list")]

@@ -488,6 +488,12 @@ class Store:
             df[col] = df[col].astype(object).where(df[col].notna(), None)
         return df
 
+    def revision(self) -> int:
+        """A number that grows with every change to the store (the id of the last audit row): cached results
+        computed from the store stay valid while it is unchanged."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar_one() or 0
+
     def is_synthetic(self, round_id: str | None = None) -> bool:
         """True when any round or respondent (of `round_id`) is synthetic demo data."""
         q1 = sa.select(sa.func.count()).select_from(rounds).where(rounds.c.synthetic.is_(True))
