@@ -72,7 +72,7 @@ class Plan:
 
 
 def score_table(scores) -> pd.DataFrame:
-    """Area scores as a long table [city, area, score, n, thin, title].
+    """Area scores as a long table [city, area, score, n, thin, title], scores rounded to 0.1.
 
     `scores` is such a DataFrame already, or a mapping city -> list of area dicts (code, score, n, thin and
     optionally title: the `areas` of diagnostics.json), or city -> {area: {score, n, thin}}.
@@ -95,6 +95,8 @@ def score_table(scores) -> pd.DataFrame:
         df["title"] = ""
     df = df[["city", "area", "score", "n", "thin", "title"]]
     df = df[df["score"].notna()].astype({"score": float, "n": int, "thin": bool})
+    # to 0.1 point, as the reports show them, so the same plan comes from the store or from a saved report
+    df["score"] = [round(float(v), 1) for v in df["score"]]
     return df.fillna({"title": ""}).sort_values(["city", "area"]).reset_index(drop=True)
 
 

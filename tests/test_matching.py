@@ -236,12 +236,13 @@ def test_an_enriched_city_report_shows_practices_and_peers_for_its_gaps(store):
 
 def test_a_mentor_sees_whom_it_mentors_and_the_convening_gets_the_plan(store):
     from icframework.diagnostics import city_report, convening_report
-    from icframework.exchange import enrich_convening, enrich_report
+    from icframework.exchange import enrich_convening, enrich_report, round_pairs
 
     bristol = enrich_report(city_report(store, "bristol", "r1"), store=store)
     roles = {(p["role"], p["learner"]) for p in bristol["peers"]}
     assert ("mentor", "cardiff") in roles and any(r == "learner" for r, _ in roles)
     conv = enrich_convening(convening_report(store, "r1"))
+    assert conv["pairs"]["pairs"] == round_pairs(store, "r1")["pairs"]  # the briefs agree with each other
     assert conv["pairs"]["total_potential"] == 300.0
     assert {p["learner"] for p in conv["pairs"]["pairs"]} == set(LEVELS)
     assert conv["pairs"]["pairs"][0]["learner_name"] == "Belfast" and "weakest" in conv["pairs"]["method"]
