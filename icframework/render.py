@@ -39,15 +39,15 @@ def view_for(report: dict) -> dict:
     return convening_view(report) if is_convening(report) else city_view(report)
 
 
-def render_brief_pdf(report: dict) -> bytes:
+def render_brief_pdf(report: dict, view: dict | None = None) -> bytes:
     """The brief of a city or convening report as tagged PDF (PDF/UA-1 and PDF/A-2a)."""
     template = "convening_brief.typ" if is_convening(report) else "city_brief.typ"
-    return compile_pdf(template, view_for(report))
+    return compile_pdf(template, view or view_for(report))
 
 
-def render_brief_html(report: dict, nb=None) -> str:
+def render_brief_html(report: dict, nb=None, view: dict | None = None) -> str:
     """The brief of a city or convening report as one self-contained HTML page."""
-    return render_html(view_for(report), nb)
+    return render_html(view or view_for(report), nb)
 
 
 def load_report(path: Path) -> dict:
@@ -80,8 +80,9 @@ def _outputs(folder: Path, report_name: str, notebook_name: str) -> dict[str, Pa
     report = load_report(folder / report_name)
     nb_path = folder / notebook_name
     nb = nbformat.read(nb_path, as_version=4) if nb_path.is_file() else None
-    pdf = render_brief_pdf(report)
-    html = render_brief_html(report, nb)
+    view = view_for(report)
+    pdf = render_brief_pdf(report, view)
+    html = render_brief_html(report, nb, view)
     written = {"pdf": atomic_write(folder / "brief.pdf", pdf),
                "html": atomic_write(folder / "brief.html", html.encode("utf-8"))}
     for path in written.values():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .style import COLOURS
 
@@ -194,6 +195,7 @@ def _sectors(report: dict) -> dict:
     return {"rows": rows, "summary": " ".join(parts)}
 
 
+@lru_cache(maxsize=256)
 def _city_name(slug: str) -> str:
     from .cities import load_city
     from .errors import ICFError
