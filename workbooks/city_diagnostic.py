@@ -31,6 +31,7 @@ round_id = "virtual-2020"  # a round in the answer store
 framework = None  # None: the round's own framework; or a bundled framework name or a YAML path
 store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
 output_dir = None  # None: build/<round_id>/<city>
+reference_date = None  # action-plan progress on this date ("YYYY-MM-DD"); None: the round's convening date
 
 # %%
 # Checks the parameters (an unknown city or round, or a slug with '/' or '..', stops here with a clear error),
@@ -40,12 +41,13 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from icframework import charts, diagnostics
+from icframework import charts, diagnostics, exchange
 from icframework.store import Store
 
 store = Store(store_url)
 try:
     report = diagnostics.city_report(store, city, round_id, framework=framework)
+    report = exchange.enrich_report(report, store=store, reference=reference_date)  # practices, peers, actions
 finally:
     store.close()
 written = diagnostics.write_json(report, Path(output_dir or f"build/{round_id}/{city}") / "diagnostics.json")
@@ -104,3 +106,17 @@ pd.DataFrame(report["evidence"]["areas"]).set_index("code").assign(overall=repor
 
 # %%
 pd.DataFrame(report["questions"]).set_index("code").drop(columns=["text"])
+
+# %% [markdown]
+# ## Knowledge exchange: practices, peers and the action plan
+#
+# Practices from other cities that fit this city's weakest areas and principles (`icframework.practices`),
+# the city's pairs in the round's peer-learning plan (`icframework.matching`) and the progress of its action
+# plan (`cities/<slug>/actions.yaml`, `icframework.actions`) on the reference date.
+
+# %%
+display(pd.DataFrame(report["practices"], columns=["id", "city", "title", "matched", "why"]))
+display(pd.DataFrame(report.get("peers", []), columns=["role", "area", "learner", "mentor", "potential", "why"]))
+actions = report.get("actions") or {"items": [], "notice": "No action plan for this city yet."}
+print(report.get("peers_notice") or "", actions.get("notice") or "", sep="\n")
+pd.DataFrame(actions["items"], columns=["id", "title", "owner", "due", "status", "state", "flags"])

@@ -38,12 +38,13 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from icframework import charts, diagnostics
+from icframework import charts, diagnostics, exchange
 from icframework.store import Store
 
 store = Store(store_url)
 try:
     convening = diagnostics.convening_report(store, round_id, cities=cities)
+    convening = exchange.enrich_convening(convening)  # the peer-learning plan (`icf match` shows the same)
 finally:
     store.close()
 written = diagnostics.write_json(convening, Path(output_dir or f"build/{round_id}/convening") / "convening.json")
@@ -75,3 +76,16 @@ display(pd.DataFrame([{"area": s["area"], "title": s["title"],
                        "strongest": ", ".join(f"{c['city']} ({c['score']:.0f})" for c in s["cities"])}
                       for s in convening["strongest"]]).set_index("area"))
 pd.DataFrame(convening["common_gaps"], columns=["area", "title", "low_in", "of", "mean", "cities"])
+
+# %% [markdown]
+# ## Peer-learning pairs
+#
+# Each city's weakest areas matched with cities strong in them (`icframework.matching`): the rule in plain
+# words, then one row per pair with the scores behind it.
+
+# %%
+pairs = convening["pairs"]
+print(pairs["notice"] or pairs["method"])
+display(pd.DataFrame(pairs["pairs"], columns=["learner", "area", "mentor", "learner_score", "mentor_score",
+                                              "potential", "why"]))
+pd.DataFrame(pairs["unmatched"], columns=["city", "reason"])
