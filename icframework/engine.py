@@ -26,7 +26,7 @@ import threading
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
-from nbformat.v4 import new_output
+from nbformat import from_dict
 
 LANGUAGE_INFO = {  # what ipykernel reports in kernel_info, so executed notebooks look the same
     "name": "python",
@@ -39,6 +39,11 @@ LANGUAGE_INFO = {  # what ipykernel reports in kernel_info, so executed notebook
 }
 
 _LOCK = threading.RLock()  # one notebook at a time per process: the shell, sys.stdout and the cwd are shared
+
+
+def new_output(output_type: str, **fields):
+    """An nbformat output (not validated one by one: papermill validates the whole notebook when writing it)."""
+    return from_dict({"output_type": output_type, **fields})
 
 
 def _wire(data):
@@ -178,12 +183,14 @@ def shell() -> WarmShell:
     if not WarmShell.initialized():
         config = Config()
         config.HistoryManager.enabled = False  # no SQLite history file per worker
+        host_main = sys.modules.get("__main__")
         WarmShell.instance(config=config)
+        sys.modules["__main__"] = host_main  # the shell installs its own; it is swapped in per notebook
     return WarmShell.instance()
 
 
-def warm_up(modules=("pandas", "altair", "nbformat", "papermill", "icframework.store",
-                     "icframework.diagnostics", "icframework.render")) -> None:
+def warm_up(modules=("pandas", "altair", "nbformat", "papermill", "icframework.store", "icframework.diagnostics",
+                     "icframework.charts", "icframework.render")) -> None:
     """Import what the workbooks need and create the shell, so the first notebook starts warm."""
     import importlib
 
@@ -194,6 +201,7 @@ def warm_up(modules=("pandas", "altair", "nbformat", "papermill", "icframework.s
             if exc.name != name:
                 raise
     shell()
+    gc.freeze()  # what is loaded now lives as long as the worker: keep it out of every later collection
 
 
 def execute_cells(nb_man) -> None:
@@ -201,9 +209,11 @@ def execute_cells(nb_man) -> None:
     (unless the cell is tagged ``raises-exception``, as in nbclient)."""
     with _LOCK:
         sh = shell()
-        sh.reset(new_session=True)
-        saved = dict(os.environ), list(sys.path), os.getcwd(), sys.stdout, sys.stderr
+        if sh.execution_count != 1:
+            sh.reset(new_session=True)
+        saved = dict(os.environ), list(sys.path), os.getcwd(), sys.stdout, sys.stderr, sys.modules["__main__"]
         sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+        sys.modules["__main__"] = sh.user_module  # as in a kernel: pickle finds the notebook's classes
         OUTPUTS.by_display_id.clear()
         try:
             for index, cell in enumerate(nb_man.nb.cells):
@@ -216,14 +226,13 @@ def execute_cells(nb_man) -> None:
                 finally:
                     nb_man.cell_complete(cell, cell_index=index)
         finally:
-            sys.stdout, sys.stderr = saved[3], saved[4]
+            sys.stdout, sys.stderr, sys.modules["__main__"] = saved[3], saved[4], saved[5]
             os.environ.clear()
             os.environ.update(saved[0])
             sys.path[:] = saved[1]
             os.chdir(saved[2])
             OUTPUTS.cell = None
-            sh.reset(new_session=True)  # drop the notebook's objects now, not when the next one starts
-            gc.collect()
+            sh.reset(new_session=True)  # a fresh namespace, and the notebook's objects freed now
         nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
 
 

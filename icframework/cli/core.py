@@ -293,20 +293,27 @@ DEMO_DIR = Path("build") / "demo"
 )
 @click.option("--seed", default=2019, show_default=True, help="Random seed for the synthetic answers.")
 def demo_cmd(out, seed):
-    """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store and
-    summarise them per city."""
-    from ..demo import generate
+    """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store,
+    summarise them per city, then run the workbooks and briefs for every city (OUT/<round>/<city>/)."""
+    from ..demo import LATEST_ROUND, generate
 
-    click.echo("1/3 Validating frameworks, cities and convenings...")
+    click.echo("1/4 Validating frameworks, cities and convenings...")
     ctx = click.get_current_context()
     ctx.invoke(validate)
     db = out / "icf.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     store = Store(f"sqlite:///{db.resolve()}")
-    click.echo(f"2/3 Writing synthetic demo answers to {db}...")
+    click.echo(f"2/4 Writing synthetic demo answers to {db}...")
     generate(store, seed=seed)
     from ..summary import city_summary
 
-    click.echo("3/3 Per-city summary (all rounds):")
+    click.echo("3/4 Per-city summary (all rounds):")
     print_summary(store, city_summary(store))
+    from ..runner import run_batch
+
+    click.echo(f"4/4 Running the workbooks for every city of round {LATEST_ROUND} (icf run)...")
+    result = run_batch(LATEST_ROUND, store_url=store.url, out_dir=out)
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
