@@ -315,5 +315,10 @@ def demo_cmd(out, seed):
     click.echo(f"4/4 Running the workbooks for every city of round {LATEST_ROUND} (icf run)...")
     result = run_batch(LATEST_ROUND, store_url=store.url, out_dir=out)
     click.echo(result.summary())
+    pdfs = sorted((Path(out) / LATEST_ROUND).glob("*/brief.pdf"))
+    if pdfs:
+        click.echo(f"Briefs ({len(pdfs)} PDFs, each with brief.html beside it):")
+        for pdf in pdfs:
+            click.echo(f"  {pdf}")
     if not result.ok:
         sys.exit(1)
