@@ -30,7 +30,8 @@ def open_store(url: str | None) -> Store:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate(paths):
-    """Validate the bundled frameworks, the city files and convenings (or the given framework PATHS).
+    """Validate the bundled frameworks, the city files, action plans, convenings and the good-practice library
+    (or the given framework PATHS).
 
     Reports every problem with file and line; exits 1 when any is found.
     """
@@ -39,10 +40,12 @@ def validate(paths):
         for p in paths:
             problems += validate_path(p)
     else:
+        from ..actions import load_plans
         from ..framework import BUNDLED
+        from ..practices import load_practices
 
         problems += validate_path(BUNDLED)
-        for loader in (cities_mod.load_cities, cities_mod.load_convenings):
+        for loader in (cities_mod.load_cities, cities_mod.load_convenings, load_plans, load_practices):
             try:
                 loader()
             except ValidationError as exc:
