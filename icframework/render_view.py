@@ -162,16 +162,18 @@ def _heatmap(report: dict, labels: dict) -> dict:
                         "n": m.get("n") or 0, "n_text": f"n = {m.get('n') or 0}",
                         "thin": bool(m.get("thin")) and score is not None, "fill": fill, "ink": ink})
         rows.append({"code": p["code"], "title": p.get("title", ""), "cells": row})
-    scored = [(c["score"], r["code"], c["area"]) for r in rows for c in r["cells"] if c["score"] is not None]
+    scored = [(c["score"], r["code"], c["area"]) for r in rows for c in r["cells"]
+              if c["score"] is not None and not c["thin"]]  # a cell from one or two answers is no highlight
     if scored:
         hi, lo = max(scored), min(scored)
         summary = (f"A table of scores out of 100 for each {labels['principle'].lower()} (rows) in each "
                    f"{labels['area'].lower()} (columns). Every cell prints its score and the number of answers "
-                   "behind it; the shading steps every 20 points, darker for higher scores. "
+                   "behind it (\u201cfew\u201d: too few answers to rely on); the shading steps every 20 points, darker "
+                   "for higher scores. "
                    f"Highest: {hi[1]} in {hi[2]} ({score_text(hi[0])}). "
                    f"Lowest: {lo[1]} in {lo[2]} ({score_text(lo[0])}).")
     else:
-        summary = "No cell has a score yet."
+        summary = "No cell has a score from enough answers yet."
     titles = [a.get("title", "") for a in report.get("areas", [])]
     return {"areas": areas, "area_titles": titles, "rows": rows, "summary": summary}
 
@@ -440,7 +442,8 @@ def convening_view(report: dict) -> dict:
     summary = (f"{len(cities)} cities; scores out of 100 for each city (rows) in each "
                f"{labels['area'].lower()} (columns). Every cell prints its score, the change since the city's "
                "previous round as an arrow and a number (▲ up, ▼ down, ● no change; blank when there is no "
-               "earlier score) and the number of answers behind it; the shading steps every 20 points, darker "
+               "earlier score) and the number of answers behind it (\u201cfew\u201d: too few answers to rely on); "
+               "the shading steps every 20 points, darker "
                "for higher scores.")
     return {
         "kind": "convening",
