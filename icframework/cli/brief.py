@@ -19,7 +19,8 @@ from .core import store_option
 @click.option("--out", "out_dir", default=Path("build"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Outputs go to OUT/<round>/<city>/.")
 @click.option("--convening", is_flag=True,
-              help="Make the convening brief of the round (all cities side by side) instead of one city's.")
+              help="Make the convening brief of the round (all cities side by side) instead of one city's; "
+                   "runs the city workbooks whose inputs changed first, like `icf run`.")
 @click.option("--force", is_flag=True, help="Run the workbook again even if its inputs are unchanged.")
 def brief_cmd(city, round_id, store_url, out_dir, convening, force):
     """Make the brief of one CITY for one round: runs its diagnostic workbook (skipped when nothing changed),
