@@ -239,15 +239,16 @@ def answer_digests(store, round_ids: list[str]) -> dict[str, str]:
     cols_a = ["round", "respondent", "sector", "role", "status", "question", "response", "level", "evidence",
               "links", "comment", "synthetic"]
     cols_p = ["round", "label", "sector", "role", "status", "synthetic"]
-    out = {}
-    for city in sorted(set(people["city"])):
-        a = answers.loc[answers["city"] == city, cols_a].astype(str)
-        p = people.loc[people["city"] == city, cols_p].sort_values(["round", "label"]).astype(str)
-        h = hashlib.sha256()
-        for frame in (a, p):
-            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-        out[city] = h.hexdigest()
-    return out
+    row_hashes = {
+        "answers": answers.assign(h=pd.util.hash_pandas_object(answers[cols_a].astype(str), index=False)),
+        "people": people.sort_values(["round", "label"]).assign(
+            h=lambda d: pd.util.hash_pandas_object(d[cols_p].astype(str), index=False)),
+    }
+    digests = {}
+    for frame in row_hashes.values():
+        for city, group in frame.groupby("city", sort=True):
+            digests.setdefault(city, hashlib.sha256()).update(group["h"].to_numpy().tobytes())
+    return {city: h.hexdigest() for city, h in digests.items()}
 
 
 def package_digest() -> str:
