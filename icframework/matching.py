@@ -1,16 +1,20 @@
 """Peer matching for a convening: pair each city's weakest areas with cities strong in them.
 
-The plan is an integer programme solved with `scipy.optimize.milp` (HiGHS):
+The plan is a minimum-cost flow solved with networkx's network simplex, in exact integer arithmetic:
 
 - a candidate pair is (learner, area, mentor) where the area is one of the learner's `focus` weakest scored,
   non-thin areas, the mentor's score in it is not thin either, and the mentor scores at least `min_gap` points
   higher. Its **learning potential** is that difference (mentor score minus learner score, to 0.1 point);
 - each city learns at most `learns` times (never the same area twice, never from the same mentor twice) and
   mentors at most `k` times; no city pairs with itself;
-- the objective is lexicographic, solved in three stages: first as many cities as possible learn at least once,
-  then the total learning potential is as large as possible, then ties are broken towards the alphabetically
-  first learner, area and mentor (a concave weight on each pair's position in that order), so the same scores
-  always give the same plan.
+- the objective is lexicographic, folded into one integer cost: first as many cities as possible learn at least
+  once, then the total learning potential is as large as possible, then ties are broken towards the
+  alphabetically first learner, area and mentor (a concave weight on each pair's position in that order), so
+  the same scores always give the same plan.
+
+The flow network: source -> learner (one unit with a bonus per learner, `learns - 1` more without) -> the
+learner's focus area -> (learner, mentor) -> mentor -> sink (capacity `k`), plus a source -> sink bypass for
+the cities that do not learn. With `learns = 1` the area and pair nodes are not needed and are left out.
 
 Peer comparisons need a minimum group (`min_group`, default 5 cities with scores): below it, no plan is made.
 """
@@ -20,10 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
+import networkx as nx
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import lil_matrix
 
 from .errors import ICFError
 
@@ -100,15 +102,6 @@ def score_table(scores) -> pd.DataFrame:
     return df.fillna({"title": ""}).sort_values(["city", "area"]).reset_index(drop=True)
 
 
-def _solve(c: np.ndarray, constraints: list[LinearConstraint]) -> np.ndarray:
-    """Minimise c @ x over binary x (HiGHS, exact: no optimality gap allowed)."""
-    res = milp(c, integrality=np.ones_like(c), bounds=Bounds(0, 1), constraints=constraints,
-               options={"mip_rel_gap": 0.0})
-    if not res.success:  # cannot happen for these always-feasible programmes (x = 0 is feasible)
-        raise ICFError(f"the matching solver failed: {res.message}")
-    return np.round(res.x).astype(int)
-
-
 def _why(pair: dict, names: Mapping[str, str], focus: int) -> str:
     name = lambda slug: names.get(slug, slug)  # noqa: E731
     title = f" ({pair['title']})" if pair["title"] else ""
@@ -137,19 +130,15 @@ def match(scores, *, k: int = 2, learns: int = 1, min_gap: float = 15.0, focus: 
             f"matching needs at least {min_group} (use --min-group to lower the minimum, knowing that small "
             "groups make cities easy to identify)")
     names = dict(names or {})
-    by_area = {area: g.set_index("city") for area, g in solid.groupby("area")}
-    arcs = []
-    focus_of = {}
-    for learner in cities:
-        mine = solid[solid["city"] == learner].sort_values(["score", "area"]).head(focus)
-        focus_of[learner] = list(mine["area"])
-        for _, row in mine.iterrows():
-            for mentor, m in by_area[row["area"]].iterrows():
-                diff = m["score"] - row["score"]
-                if mentor != learner and diff >= min_gap - 1e-9 and round(diff * 10) > 0:
-                    arcs.append({"learner": learner, "area": row["area"], "mentor": mentor, "title": row["title"],
-                                 "ls": row["score"], "ln": int(row["n"]), "ms": m["score"], "mn": int(m["n"]),
-                                 "p10": int(round(diff * 10))})
+    weakest = solid.sort_values(["city", "score", "area"]).groupby("city").head(focus)
+    focus_of = weakest.groupby("city")["area"].apply(list).to_dict()
+    pairs = weakest.merge(solid, on="area", suffixes=("_l", "_m"))
+    diff = pairs["score_m"] - pairs["score_l"]
+    pairs = pairs.assign(p10=(diff * 10).round().astype(int))
+    pairs = pairs[(pairs["city_l"] != pairs["city_m"]) & (diff >= min_gap - 1e-9) & (pairs["p10"] > 0)]
+    arcs = [{"learner": r.city_l, "area": r.area, "mentor": r.city_m, "title": r.title_l, "ls": r.score_l,
+             "ln": int(r.n_l), "ms": r.score_m, "mn": int(r.n_m), "p10": int(r.p10)}
+            for r in pairs.itertuples(index=False)]
     arcs.sort(key=lambda a: (a["learner"], a["area"], a["mentor"]))
     chosen = _optimise(arcs, cities, k, learns) if arcs else []
     pairs = tuple(Pair(a["area"], a["mentor"], a["learner"], round(a["ms"], 1), round(a["ls"], 1), a["mn"], a["ln"],
@@ -169,37 +158,33 @@ def match(scores, *, k: int = 2, learns: int = 1, min_gap: float = 15.0, focus: 
 
 
 def _optimise(arcs: list[dict], cities: list[str], k: int, learns: int) -> list[dict]:
-    """The three-stage lexicographic programme over binary x (one per arc) and y (one per learner)."""
-    learners = sorted({a["learner"] for a in arcs})
-    n_x, n_y = len(arcs), len(learners)
-    rows: list[tuple[dict[int, float], float, float]] = []  # (coefficients, lower, upper)
-    groups: dict[tuple, list[int]] = {}
+    """The lexicographic plan as one minimum-cost flow with exact integer costs (see the module docstring)."""
+    n_arcs = len(arcs)
+    order = [n_arcs**2 - (n_arcs - i) ** 2 + 1 for i in range(n_arcs)]  # concave: earlier arcs preferred
+    scale = len(cities) * max(learns, 1) * (max(order) + 1)  # > any sum of tie-break weights
+    bonus = len(cities) * max(learns, 1) * 1000 * scale + 1  # > any total potential (p10 <= 1000 per pair)
+    supply = len(cities) * learns
+    g = nx.DiGraph()
+    g.add_node("source", demand=-supply)
+    g.add_node("sink", demand=supply)
+    g.add_edge("source", "sink", capacity=supply, weight=0)
+    for city in cities:
+        g.add_edge("source", ("learner", city), capacity=1, weight=-bonus)  # the first time a city learns
+        if learns > 1:
+            g.add_edge("source", ("again", city), capacity=learns - 1, weight=0)
+            g.add_edge(("again", city), ("learner", city), capacity=learns - 1, weight=0)
+        g.add_edge(("mentor", city), "sink", capacity=k, weight=0)
     for i, a in enumerate(arcs):
-        for key in (("learn", a["learner"]), ("mentor", a["mentor"]), ("pair", a["learner"], a["mentor"]),
-                    ("area", a["learner"], a["area"])):
-            groups.setdefault(key, []).append(i)
-    limit = {"learn": learns, "mentor": k, "pair": 1, "area": 1}
-    for key, idx in groups.items():
-        if len(idx) > limit[key[0]]:
-            rows.append(({i: 1.0 for i in idx}, 0, limit[key[0]]))
-    for j, city in enumerate(learners):  # y_city <= number of times the city learns
-        rows.append(({n_x + j: 1.0} | {i: -1.0 for i in groups[("learn", city)]}, -np.inf, 0))
-
-    def constraints(extra=()):
-        all_rows = rows + list(extra)
-        A = lil_matrix((len(all_rows), n_x + n_y))
-        for r, (coef, _, _) in enumerate(all_rows):
-            for i, v in coef.items():
-                A[r, i] = v
-        return [LinearConstraint(A.tocsr(), [lo for _, lo, _ in all_rows], [hi for *_, hi in all_rows])]
-
-    c_learners = np.r_[np.zeros(n_x), -np.ones(n_y)]
-    best_learners = -c_learners @ _solve(c_learners, constraints())
-    fix_learners = ({n_x + j: 1.0 for j in range(n_y)}, best_learners - 0.5, np.inf)
-    c_potential = np.r_[-np.array([a["p10"] for a in arcs], dtype=float), np.zeros(n_y)]
-    best_potential = -c_potential @ _solve(c_potential, constraints([fix_learners]))
-    fix_potential = ({i: float(a["p10"]) for i, a in enumerate(arcs)}, best_potential - 0.5, np.inf)
-    # concave weights: earlier arcs (learner, area, mentor order) are preferred, earlier learners first
-    c_order = np.r_[[n_x**2 - (n_x - i) ** 2 + 1 for i in range(n_x)], np.zeros(n_y)].astype(float)
-    x = _solve(c_order, constraints([fix_learners, fix_potential]))
-    return [a for i, a in enumerate(arcs) if x[i]]
+        cost = -a["p10"] * scale + order[i]
+        learner, mentor = ("learner", a["learner"]), ("mentor", a["mentor"])
+        if learns == 1:  # one arc per learner: areas and mentors cannot repeat, keep the best arc per pair
+            if not g.has_edge(learner, mentor) or cost < g[learner][mentor]["weight"]:
+                g.add_edge(learner, mentor, capacity=1, weight=cost, arc=i)
+            continue
+        area, pair = ("area", a["learner"], a["area"]), ("pair", a["learner"], a["mentor"])
+        g.add_edge(learner, area, capacity=1, weight=0)
+        g.add_edge(pair, mentor, capacity=1, weight=0)
+        g.add_edge(area, pair, capacity=1, weight=cost, arc=i)
+    _, flow = nx.network_simplex(g)
+    chosen = sorted(d["arc"] for u, v, d in g.edges(data=True) if "arc" in d and flow[u][v])
+    return [arcs[i] for i in chosen]

@@ -133,39 +133,44 @@ def test_scores_may_come_as_report_areas():
                                       "title": "Leading"}]
 
 
-def _brute_force(scores: pd.DataFrame, k: int, min_gap: float) -> tuple[int, float]:
-    """(learners, total potential) of the best plan with focus=1, learns=1, by trying every assignment."""
+def _brute_force(scores: pd.DataFrame, k: int, min_gap: float, focus: int, learns: int) -> tuple[int, float]:
+    """(learners, total potential) of the best plan, by trying every choice of pairs for every learner."""
     solid = scores[~scores["thin"]]
-    options = {}
+    choices = []
     for city, g in solid.groupby("city"):
-        weakest = g.sort_values(["score", "area"]).iloc[0]
-        others = solid[(solid["area"] == weakest["area"]) & (solid["city"] != city)]
-        options[city] = [None] + [(m, round(s - weakest["score"], 1)) for m, s in zip(others["city"], others["score"],
-                                                                                      strict=True)
-                                  if s - weakest["score"] >= min_gap]
+        arcs = []
+        for _, weak in g.sort_values(["score", "area"]).head(focus).iterrows():
+            others = solid[(solid["area"] == weak["area"]) & (solid["city"] != city)]
+            arcs += [(weak["area"], m, round(s - weak["score"], 1))
+                     for m, s in zip(others["city"], others["score"], strict=True) if s - weak["score"] >= min_gap]
+        # every set of at most `learns` pairs with distinct areas and distinct mentors
+        choices.append([c for r in range(learns + 1) for c in itertools.combinations(arcs, r)
+                        if len({a for a, _, _ in c}) == len(c) == len({m for _, m, _ in c})])
     best = (0, 0.0)
-    for combo in itertools.product(*options.values()):
-        mentors = [c[0] for c in combo if c]
+    for combo in itertools.product(*choices):
+        mentors = [m for c in combo for _, m, _ in c]
         if any(mentors.count(m) > k for m in mentors):
             continue
-        best = max(best, (len(mentors), round(sum(c[1] for c in combo if c), 1)))
+        best = max(best, (sum(1 for c in combo if c), round(sum(p for c in combo for _, _, p in c), 1)))
     return best
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_the_solver_finds_what_trying_every_plan_finds(seed):
     rng = random.Random(seed)
-    cities = [f"c{i}" for i in range(rng.randint(5, 7))]
+    focus, learns = (1, 1) if seed < 8 else (2, 2)
+    cities = [f"c{i}" for i in range(rng.randint(5, 7) if learns == 1 else 5)]
     rows = [{"city": c, "area": a, "score": float(rng.randint(0, 20) * 5), "n": 4, "thin": rng.random() < 0.15}
             for c in cities for a in ("A1", "A2", "A3")]
     scores = pd.DataFrame(rows)
     k = rng.choice([1, 2])
     try:
-        plan = match(scores, k=k, focus=1, min_group=2)
+        plan = match(scores, k=k, focus=focus, learns=learns, min_group=2)
     except GroupTooSmall:
         pytest.skip("every score thin")
-    assert (plan.learners, plan.total_potential) == _brute_force(scores, k, 15.0)
+    assert (plan.learners, plan.total_potential) == _brute_force(scores, k, 15.0, focus, learns)
     assert all(sum(p.mentor == m for p in plan.pairs) <= k for m in cities)
+    assert all(sum(p.learner == c for p in plan.pairs) <= learns for c in cities)
 
 
 # -- enriched reports, through a real store ---------------------------------------------------------------------

@@ -106,7 +106,7 @@ def practices_validate(extra):
 def match_cmd(store_url, round_id, k, learns, min_gap, focus, min_group, as_json):
     """Pair cities for peer learning at a convening: each city's weakest areas with cities strong in them.
 
-    The plan is optimal (integer programming): as many cities as possible learn, then the total score
+    The plan is optimal (an exact minimum-cost flow): as many cities as possible learn, then the total score
     difference is as large as possible. The same scores always give the same plan.
     """
     from ..exchange import round_pairs
