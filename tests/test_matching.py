@@ -251,3 +251,27 @@ def test_a_mentor_sees_whom_it_mentors_and_the_convening_gets_the_plan(store):
     assert conv["pairs"]["total_potential"] == 300.0
     assert {p["learner"] for p in conv["pairs"]["pairs"]} == set(LEVELS)
     assert conv["pairs"]["pairs"][0]["learner_name"] == "Belfast" and "weakest" in conv["pairs"]["method"]
+
+
+def test_without_a_plan_or_a_big_enough_group_the_report_says_so(store, tmp_path):
+    from icframework.diagnostics import city_report
+    from icframework.exchange import enrich_report, round_pairs
+
+    small = round_pairs(store, "r1", min_group=6)
+    out = enrich_report(city_report(store, "cardiff", "r1"), pairs=small, cities_root=tmp_path)
+    assert out["peers"] == [] and out["peers_notice"].startswith("No peer pairs: only 5 cities")
+    assert "actions" not in out  # no cities/cardiff/actions.yaml under tmp_path
+    assert out["practices"]  # the bundled library is still there
+
+
+def test_icf_match_prints_the_plan(store):
+    from click.testing import CliRunner
+
+    from icframework.cli import main
+
+    res = CliRunner().invoke(main, ["match", "--round", "r1", "--store", store.url])
+    assert res.exit_code == 0
+    assert "5 pair(s), 5 of 5 cities learn, total learning potential 300 points" in res.output
+    assert "Cardiff learns A5 from Bristol (+75): Cardiff scores 25/100 in A5" in res.output
+    res = CliRunner().invoke(main, ["match", "--round", "r1", "--store", store.url, "--min-group", "6"])
+    assert res.exit_code == 1 and "at least 6" in res.output
