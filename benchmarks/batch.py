@@ -1,0 +1,94 @@
+"""Batch benchmark: icf run against the plain Papermill + nbconvert loop, and cost from 12 to 500 cities.
+
+Prints, for the twelve demo cities on this machine in this run:
+  - the plain loop a researcher would write (papermill CLI, then `jupyter nbconvert --to html --no-input`, one city
+    after another) and `icf run` making the same executed notebooks and HTML plus the PDFs; both times and the ratio;
+  - whether both give the same diagnostics.json for every city;
+then `icf run --jobs 2` on 12, 120 and 500 synthetic cities: wall time, time per city and peak memory.
+
+    python benchmarks/batch.py [--scales 12,120,500] [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import BIN, ROOT, demo_store, machine, run_measured
+
+ROUND = "virtual-2020"
+CITIES = ["belfast", "birmingham", "brighton", "bristol", "cardiff", "glasgow", "liverpool", "london", "newport",
+          "newry-mourne-and-down", "peterborough", "sheffield"]
+
+
+def comparable(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    data.pop("generated_at", None)
+    return data
+
+
+def baseline(url: str, out: Path) -> float:
+    """The plain loop: one papermill kernel and one nbconvert process per city."""
+    total = 0.0
+    for city in CITIES:
+        d = out / city
+        d.mkdir(parents=True)
+        wall, _ = run_measured([str(BIN / "papermill"), "--no-progress-bar", "workbooks/city_diagnostic.ipynb",
+                                str(d / "diagnostic.ipynb"), "-p", "city", city, "-p", "round_id", ROUND,
+                                "-p", "store_url", url, "-p", "output_dir", str(d)])
+        total += wall
+        wall, _ = run_measured([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                                str(d / "diagnostic.ipynb")])
+        total += wall
+    return total
+
+
+def icf_run(url: str, out: Path, env: dict | None = None, jobs: int = 2) -> tuple[float, float]:
+    return run_measured([str(BIN / "icf"), "run", "--round", ROUND, "--jobs", str(jobs), "--force",
+                         "--no-progress", "--store", url, "--out", str(out)], env=env)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="12,120,500", help="city counts for the scale run (comma-separated)")
+    ap.add_argument("--skip-baseline", action="store_true", help="only the scale run")
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        url = demo_store(tmp / "demo.sqlite3")
+        if not args.skip_baseline:
+            base = baseline(url, tmp / "baseline")
+            fast, peak = icf_run(url, tmp / "icf")
+            same = [c for c in CITIES if comparable(tmp / "baseline" / c / "diagnostics.json")
+                    == comparable(tmp / "icf" / ROUND / c / "diagnostics.json")]
+            pdfs = len(list((tmp / "icf" / ROUND).glob("*/brief.pdf")))
+            print(f"plain loop (papermill + nbconvert, 12 cities, sequential): {base:7.1f} s")
+            print(f"icf run --jobs 2 (notebooks + HTML + {pdfs} PDFs):          {fast:7.1f} s  peak {peak:.0f} MiB")
+            print(f"speed-up: {base / fast:.1f}x (target >= 10x)")
+            print(f"same diagnostics.json: {len(same)}/12 cities")
+            if len(same) != 12:
+                print("DIFFERENT:", sorted(set(CITIES) - set(same)))
+                return 1
+        per_city = {}
+        for n in (int(x) for x in args.scales.split(",")):
+            cdir = tmp / f"cities-{n}"
+            store = demo_store(tmp / f"scale-{n}.sqlite3", extra=n - 12, cities_dir=cdir) if n > 12 else url
+            env = {"ICF_CITIES": str(cdir)} if n > 12 else None
+            wall, peak = icf_run(store, tmp / f"out-{n}", env=env)
+            made = len(list((tmp / f"out-{n}" / ROUND).glob("*/brief.pdf")))
+            per_city[n] = wall / made
+            print(f"scale {n:4d} cities: wall {wall:7.1f} s, {per_city[n] * 1000:6.0f} ms per city "
+                  f"({made} briefs), peak memory {peak:6.0f} MiB")
+        if len(per_city) > 1:
+            small, big = min(per_city), max(per_city)
+            print(f"time per city at {big} vs {small}: {per_city[big] / per_city[small]:.2f}x (target <= 1.15x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    sys.exit(main())
