@@ -45,7 +45,7 @@ respondents = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("round_id", sa.ForeignKey("rounds.id"), nullable=False),
-    sa.Column("city", sa.String(80), nullable=False),
+    sa.Column("city", sa.String(80), nullable=False, index=True),  # one city's answers without a full scan
     sa.Column("sector", sa.String(40), nullable=False),
     sa.Column("role", sa.Text, nullable=False, default=""),
     sa.Column("label", sa.Text, nullable=False),
