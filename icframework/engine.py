@@ -190,7 +190,7 @@ def shell() -> WarmShell:
 
 
 def warm_up(modules=("pandas", "altair", "nbformat", "papermill", "icframework.store", "icframework.diagnostics",
-                     "icframework.charts", "icframework.render")) -> None:
+                     "icframework.charts", "icframework.exchange", "icframework.render")) -> None:
     """Import what the workbooks need and create the shell, so the first notebook starts warm."""
     import importlib
 
