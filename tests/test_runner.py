@@ -212,16 +212,6 @@ def test_the_dask_executor_gives_the_same_outputs(store_url, tmp_path):
         assert (report["answers"], report["areas"]) == (expected["answers"], expected["areas"])
 
 
-def test_kernel_engine_and_warm_engine_write_the_same_diagnostics(store_url, tmp_path):
-    warm = batch(store_url, tmp_path / "warm", ("bristol",), engine="warm")
-    kernel = batch(store_url, tmp_path / "kernel", ("bristol",), engine="kernel")
-    assert warm.ok and kernel.ok, kernel.summary()
-    for city in ("bristol",):
-        assert diagnostics(tmp_path / "warm", city) == diagnostics(tmp_path / "kernel", city)
-        kept = json.loads((tmp_path / "kernel" / "r2" / city / ".inputs.json").read_text())
-        assert kept["engine"] == "kernel"
-
-
 def _outputs(nb):
     """Outputs per code cell, with Altair's random element ids made equal."""
     text = json.dumps([c.get("outputs") for c in nb.cells if c.cell_type == "code"], sort_keys=True)
@@ -343,3 +333,33 @@ def test_help_describes_every_option():
     for option in ("--round", "--cities", "--jobs", "--force", "--engine", "--executor", "--scheduler"):
         assert option in shown.output
     assert [p.name for p in run_cmd.params if not p.help] == []
+
+
+def test_real_workbooks_give_the_same_diagnostics_with_both_engines_and_make_briefs(tmp_path, monkeypatch):
+    from icframework import demo
+    from icframework.cities import load_city
+
+    monkeypatch.setenv("ICF_CITIES", str(ROOT / "cities"))
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    store = Store(url)
+    demo.generate(store, cities=[load_city(c) for c in ("bristol", "cardiff", "newport")])
+    store.close()
+    common = {"store_url": url, "progress": False, "jobs": 1}
+    warm = runner.run_batch(demo.LATEST_ROUND, ["cardiff"], out_dir=tmp_path / "warm", **common)
+    kernel = runner.run_batch(demo.LATEST_ROUND, ["cardiff"], out_dir=tmp_path / "kernel", engine="kernel",
+                              convening=False, render=False, **common)
+    assert warm.ok and kernel.ok, warm.summary() + kernel.summary()
+
+    def report(root):
+        data = diagnostics(root, "cardiff", demo.LATEST_ROUND)
+        return {k: v for k, v in data.items() if k != "generated_at"}
+
+    assert report(tmp_path / "warm") == report(tmp_path / "kernel")
+    recorded = json.loads((tmp_path / "kernel" / demo.LATEST_ROUND / "cardiff" / ".inputs.json").read_text())
+    assert recorded["engine"] == "kernel" and recorded["outputs"] == ["diagnostic.ipynb", "diagnostics.json"]
+    assert report(tmp_path / "warm")["city"]["slug"] == "cardiff"
+    made = tmp_path / "warm" / demo.LATEST_ROUND
+    for folder, report_name in (("cardiff", "diagnostics.json"), ("convening", "convening.json")):
+        assert (made / folder / "brief.pdf").read_bytes().startswith(b"%PDF")
+        assert "Synthetic" in (made / folder / "brief.html").read_text()
+        assert (made / folder / report_name).exists()
