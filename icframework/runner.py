@@ -130,15 +130,15 @@ def run_batch(round_id: str, cities: list[str] | None = None, jobs: int = 2, for
     `notebook` and `convening_notebook` replace the workbooks (same parameters). From a script, call this under
     ``if __name__ == "__main__":`` (the local workers are started with multiprocessing's spawn method)."""
     start = time.perf_counter()
-    city_jobs, conv_job = plan_batch(round_id, cities, store_url=store_url, out_dir=out_dir, engine=engine,
-                                     notebook=notebook, convening_notebook=convening_notebook,
-                                     convening=convening, render=render)
     if executor not in EXECUTORS:
         raise ICFError(f"unknown executor {executor!r}: use {' or '.join(EXECUTORS)}")
     if executor == "dask" and not scheduler:
         raise ICFError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
     if jobs < 1:
         raise ICFError("jobs must be at least 1")
+    city_jobs, conv_job = plan_batch(round_id, cities, store_url=store_url, out_dir=out_dir, engine=engine,
+                                     notebook=notebook, convening_notebook=convening_notebook,
+                                     convening=convening, render=render)
     results: dict[str, JobResult] = {}
     todo = []
     for job in city_jobs:
@@ -175,6 +175,7 @@ def plan_batch(round_id: str, cities: list[str] | None = None, *, store_url: str
     if engine not in ENGINES:
         raise ICFError(f"unknown engine {engine!r}: use {' or '.join(ENGINES)}")
     if cities is not None:
+        cities = list(dict.fromkeys(cities))  # a city named twice runs once
         for slug in cities:
             load_city(slug)  # checks the slug, then that the city exists (with the list of known cities)
         if not cities:
@@ -185,6 +186,9 @@ def plan_batch(round_id: str, cities: list[str] | None = None, *, store_url: str
         if not nb.is_file():
             raise ICFError(f"workbook {nb} not found; run from the project folder or set $ICF_WORKBOOKS")
     store_url = _absolute_url(store_url or default_url())
+    if store_url.startswith("sqlite:///") and not Path(store_url.removeprefix("sqlite:///")).is_file():
+        raise ICFError(f"no answer store at {store_url}: give --store (or $ICF_STORE_URL), or make one with "
+                       "`icf demo-data`")
     store = Store(store_url)
     try:
         rnd = store.get_round(round_id)  # NotFoundError names the rounds that exist

@@ -196,6 +196,13 @@ def test_bad_parameters_fail_before_anything_runs(store_url, tmp_path, cities, r
 def test_unknown_round_is_a_not_found_error_and_dask_needs_a_scheduler(store_url, tmp_path):
     with pytest.raises(NotFoundError):
         runner.plan_batch("r9", ["bristol"], store_url=store_url, notebook=CITY_NB, convening=False)
+    missing = tmp_path / "typo.sqlite3"
+    with pytest.raises(ICFError, match="no answer store at"):
+        runner.plan_batch("r2", ["bristol"], store_url=f"sqlite:///{missing}", notebook=CITY_NB)
+    assert not missing.exists()  # a mistyped store is reported, not created empty
+    jobs, _ = runner.plan_batch("r2", ["cardiff", "bristol", "cardiff"], store_url=store_url, notebook=CITY_NB,
+                                convening=False)
+    assert [j.name for j in jobs] == ["cardiff", "bristol"]
     with pytest.raises(ICFError, match="needs --scheduler"):
         batch(store_url, tmp_path / "build", executor="dask")
     assert not (tmp_path / "build").exists()
