@@ -344,6 +344,7 @@ def run_job(job: Job) -> JobResult:
         (final / MANIFEST).unlink(missing_ok=True)  # a crash while publishing means: run again next time
         outputs = _publish(staging, final)
         manifest = {"inputs": job.inputs, "outputs": outputs, "engine": job.engine,
+                    "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         atomic_write(final / MANIFEST, json.dumps(manifest, indent=1).encode())
         (final / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
