@@ -12,14 +12,17 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from .errors import AccessDenied, ICFError, NotFoundError
 from .framework import Framework, load_framework
 from .slugs import check_slug
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the form's kernels start faster without it
+    import pandas as pd
 
 RESPONSES = ("level", "dont_know", "na")
 ANSWER_FIELDS = ("response", "level", "evidence", "links", "comment")
@@ -456,6 +459,8 @@ class Store:
             q = q.where(rounds.c.id == round_id)
         if city:
             q = q.where(respondents.c.city == city)
+        import pandas as pd
+
         with self.engine.connect() as conn:
             df = pd.read_sql(q, conn)
         df["level"] = df["level"].astype("Int64")
@@ -475,6 +480,8 @@ class Store:
         )
         if round_id:
             q = q.where(respondents.c.round_id == round_id)
+        import pandas as pd
+
         with self.engine.connect() as conn:
             return pd.read_sql(q, conn)
 
@@ -482,6 +489,8 @@ class Store:
         q = sa.select(audit_log).order_by(audit_log.c.id)
         if respondent_id is not None:
             q = q.where(audit_log.c.respondent_id == respondent_id)
+        import pandas as pd
+
         with self.engine.connect() as conn:
             df = pd.read_sql(q, conn)
         for col in ("old", "new"):  # keep "no value" as None, distinct from the empty string
@@ -505,6 +514,7 @@ class Store:
 
     def _audit(self, conn, actor: str, action: str, *, at: dt.datetime | None = None, **fields) -> None:
         conn.execute(audit_log.insert().values(at=at or now(), actor=actor, action=action, **fields))
+
 
 
 def _respondent(row) -> Respondent:
