@@ -6,7 +6,7 @@ shell that lives as long as the worker process; each notebook gets a FRESH names
 variables from the previous notebook) and its outputs are captured the way a kernel reports them: ``stream``,
 ``display_data`` (with display ids and clear_output), ``execute_result`` and ``error`` outputs in nbformat.
 
-    papermill -e icf-warm workbooks/city_diagnostic.ipynb out.ipynb -p city cardiff -p round_id virtual-2020
+    papermill --engine icf-warm workbooks/city_diagnostic.ipynb out.ipynb -p city cardiff -p round_id virtual-2020
 
 What notebooks share in one worker: imported modules and their caches (as in a kernel after ``%reset``).
 Environment variables, ``sys.path`` and the working directory are restored after each notebook.
