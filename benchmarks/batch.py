@@ -65,7 +65,7 @@ def main() -> int:
             fast, peak = icf_run(url, tmp / "icf")
             same = [c for c in CITIES if comparable(tmp / "baseline" / c / "diagnostics.json")
                     == comparable(tmp / "icf" / ROUND / c / "diagnostics.json")]
-            pdfs = len(list((tmp / "icf" / ROUND).glob("*/brief.pdf")))
+            pdfs = len(list((tmp / "icf" / ROUND).glob("*/brief.pdf")))  # 12 cities and the convening
             print(f"plain loop (papermill + nbconvert, 12 cities, sequential): {base:7.1f} s")
             print(f"icf run --jobs 2 (notebooks + HTML + {pdfs} PDFs):          {fast:7.1f} s  peak {peak:.0f} MiB")
             print(f"speed-up: {base / fast:.1f}x (target >= 10x)")
@@ -79,7 +79,7 @@ def main() -> int:
             store = demo_store(tmp / f"scale-{n}.sqlite3", extra=n - 12, cities_dir=cdir) if n > 12 else url
             env = {"ICF_CITIES": str(cdir)} if n > 12 else None
             wall, peak = icf_run(store, tmp / f"out-{n}", env=env)
-            made = len(list((tmp / f"out-{n}" / ROUND).glob("*/brief.pdf")))
+            made = len([p for p in (tmp / f"out-{n}" / ROUND).glob("*/brief.pdf") if p.parent.name != "convening"])
             per_city[n] = wall / made
             print(f"scale {n:4d} cities: wall {wall:7.1f} s, {per_city[n] * 1000:6.0f} ms per city "
                   f"({made} briefs), peak memory {peak:6.0f} MiB")
