@@ -16,6 +16,7 @@ widgets have no frontend, and a cell cannot be interrupted by a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import json
@@ -91,7 +92,7 @@ class Outputs:
         display_id = (transient or {}).get("display_id")
         if update:
             for out in self.by_display_id.get(display_id, []):
-                out.data, out.metadata = data, metadata
+                out.data, out.metadata = from_dict(data), from_dict(metadata)
             return
         out = self._append(new_output("display_data", data=data, metadata=metadata))
         if display_id:
@@ -211,29 +212,41 @@ def execute_cells(nb_man) -> None:
         sh = shell()
         if sh.execution_count != 1:
             sh.reset(new_session=True)
-        saved = dict(os.environ), list(sys.path), os.getcwd(), sys.stdout, sys.stderr, sys.modules["__main__"]
-        sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
-        sys.modules["__main__"] = sh.user_module  # as in a kernel: pickle finds the notebook's classes
         OUTPUTS.by_display_id.clear()
+        for parts in OUTPUTS.buffered.values():  # text written after the previous notebook ended is not ours
+            parts.clear()
         try:
-            for index, cell in enumerate(nb_man.nb.cells):
-                nb_man.cell_start(cell, index)
-                try:
-                    if cell.cell_type == "code" and cell.source.strip():
-                        if not _run_cell(sh, cell):
-                            nb_man.cell_exception(cell, cell_index=index)
-                            break
-                finally:
-                    nb_man.cell_complete(cell, cell_index=index)
+            with _sandbox(sh):
+                for index, cell in enumerate(nb_man.nb.cells):
+                    nb_man.cell_start(cell, index)
+                    try:
+                        if cell.cell_type == "code" and cell.source.strip():
+                            if not _run_cell(sh, cell):
+                                nb_man.cell_exception(cell, cell_index=index)
+                                break
+                    finally:
+                        nb_man.cell_complete(cell, cell_index=index)
         finally:
-            sys.stdout, sys.stderr, sys.modules["__main__"] = saved[3], saved[4], saved[5]
-            os.environ.clear()
-            os.environ.update(saved[0])
-            sys.path[:] = saved[1]
-            os.chdir(saved[2])
             OUTPUTS.cell = None
             sh.reset(new_session=True)  # a fresh namespace, and the notebook's objects freed now
         nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
+
+
+@contextlib.contextmanager
+def _sandbox(sh: WarmShell):
+    """Capture sys.stdout/stderr; afterwards restore what a notebook may change in the process."""
+    env, path, cwd = dict(os.environ), list(sys.path), os.getcwd()
+    streams, main = (sys.stdout, sys.stderr), sys.modules["__main__"]
+    sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+    sys.modules["__main__"] = sh.user_module  # as in a kernel: pickle finds the notebook's classes
+    try:
+        yield
+    finally:
+        (sys.stdout, sys.stderr), sys.modules["__main__"] = streams, main
+        os.environ.clear()
+        os.environ.update(env)
+        sys.path[:] = path
+        os.chdir(cwd)
 
 
 def _run_cell(sh: WarmShell, cell) -> bool:
