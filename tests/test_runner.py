@@ -81,10 +81,12 @@ def leftovers(out) -> list[Path]:
     return [p for p in Path(out).rglob("*") if p.name.startswith(".staging-") or p.name.endswith(".tmp")]
 
 
-def test_a_failing_city_does_not_stop_the_others(store_url, tmp_path):
+def test_a_failing_city_does_not_stop_the_others(store_url, tmp_path, capsys):
     out = tmp_path / "build"
     result = batch(store_url, out, ("bristol", "cardiff", "glasgow"), convening=True,
-                   convening_notebook=CONVENING_NB)
+                   convening_notebook=CONVENING_NB, progress=True)
+    bar = capsys.readouterr().err
+    assert "icf run r2: 100%" in bar and "4/4" in bar  # the progress bar: 3 cities and the convening
 
     assert [(r.name, r.status) for r in result.cities] == [("bristol", "ok"), ("cardiff", "ok"),
                                                            ("glasgow", "failed")]
