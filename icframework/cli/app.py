@@ -1,0 +1,245 @@
+"""`icf app` serves the self-assessment form with Voilà; `icf respondents` issues and manages the links."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+
+from ..errors import ICFError, NotFoundError
+from ..store import default_url
+from . import main
+from .core import open_store, store_option
+
+WORKBOOK = "self_assessment.ipynb"
+DEFAULT_PORT = 8866
+
+
+def workbook_path() -> Path:
+    """The form's notebook: $ICF_WORKBOOKS/self_assessment.ipynb, ./workbooks/, or the repository's workbooks/."""
+    candidates = [Path(os.environ["ICF_WORKBOOKS"])] if os.environ.get("ICF_WORKBOOKS") else []
+    candidates += [Path.cwd() / "workbooks", Path(__file__).resolve().parents[2] / "workbooks"]
+    for folder in candidates:
+        if (folder / WORKBOOK).is_file():
+            return (folder / WORKBOOK).resolve()
+    raise NotFoundError(f"cannot find workbooks/{WORKBOOK}; run from the project folder or set ICF_WORKBOOKS")
+
+
+def absolute_store_url(url: str | None) -> str:
+    """The store URL with a relative SQLite path made absolute (the kernels run in the workbooks folder)."""
+    url = url or default_url()
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(Path(url.removeprefix(prefix)).resolve())
+    return url
+
+
+@cache
+def _grace_kernel_manager():
+    """A kernel manager that waits a moment before shutting a kernel down, so that the last changes a closing
+    page sent are saved first (Voilà asks for the shutdown as the page closes)."""
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from traitlets import Float
+
+    class GraceKernelManager(AsyncMappingKernelManager):
+        shutdown_grace = Float(3.0, config=True, help="Seconds to wait before shutting a kernel down.")
+
+        async def shutdown_kernel(self, kernel_id, now=False, restart=False):
+            if not restart:
+                await asyncio.sleep(self.shutdown_grace)
+            return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+
+    return GraceKernelManager
+
+
+def __getattr__(name):  # `GraceKernelManager` is built on first use, so the CLI does not import Jupyter Server
+    if name == "GraceKernelManager":
+        return _grace_kernel_manager()
+    raise AttributeError(name)
+
+
+def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool_size: int,
+               cull_idle: int) -> list[str]:
+    """The Voilà command line: sources stripped, a pool of preheated kernels, idle kernels culled."""
+    argv = [sys.executable, "-m", "voila", str(notebook),
+            f"--port={port}", f"--Voila.ip={host}",
+            "--strip_sources=True", "--show_tracebacks=False",
+            "--theme=light",
+            # Only the widget manager is needed in the page; other JupyterLab extensions only slow it down.
+            '--VoilaConfiguration.extension_denylist=["jupyterlab-jupytext", "jupyterlab_pygments"]',
+            f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.GraceKernelManager",
+            # Preheated kernels run the notebook up to `query_string()` before anyone connects.
+            "--preheat_kernel=True", f"--pool_size={pool_size}",
+            # Kernels whose page is gone (tab closed without notice, connection lost) are shut down.
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+            f"--MappingKernelManager.cull_interval={max(10, min(300, cull_idle // 4))}",
+            "--MappingKernelManager.cull_connected=False",
+            "--MappingKernelManager.cull_busy=False"]
+    if not open_browser:
+        argv.append("--no-browser")
+    return argv
+
+
+@contextmanager
+def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, timeout: float = 120):
+    """Run `icf app` in a subprocess until the block ends (for tests and benchmarks): yields its base URL once
+    its preheated kernels are ready for the first people."""
+
+    argv = [sys.executable, "-c", "from icframework.cli import main; main()", "app", "--store", store_url,
+            "--port", str(port), "--no-browser", "--pool-size", str(pool_size)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _started(log_path.read_bytes(), pool_size):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise ICFError(f"icf app did not start; its log:\n{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _started(log: bytes, pool_size: int) -> bool:
+    from ..app import KERNEL_READY
+
+    return b"running at" in log and log.count(KERNEL_READY.encode()) >= pool_size
+
+
+def link(base_url: str, city: str, code: str) -> str:
+    """A respondent's personal link."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'city': city, 'code': code})}"
+
+
+@main.command("app", epilog="""\b
+Issue one link per person before you share the app, for example:
+  icf respondents add --round virtual-2020 --city bristol --sector employer \\
+      --role "HR lead" --base-url https://forms.example.org
+Each link carries the city and a personal access code; the form shows only that
+city's answers for that person. Revoke a link with `icf respondents revoke ID`.""")
+@store_option
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to serve the form on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface; put HTTPS in front when you do).")
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@click.option("--pool-size", default=2, show_default=True,
+              help="Kernels kept preheated, so the form opens at once for that many people arriving together.")
+@click.option("--cull-idle", default=3600, show_default=True, metavar="SECONDS",
+              help="Shut down a kernel whose page has been gone this long (answers are already saved).")
+def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
+    """Serve the self-assessment form (Voilà) that taskforce members fill in from their personal links.
+
+    Every change is saved to the answer store at once; people can close the page and come back to the same
+    link at any time.
+    """
+    url = absolute_store_url(store_url)
+    store = open_store(url)  # creates the tables now, and fails here (not in a kernel) when the URL is wrong
+    if not store.list_rounds():
+        click.secho("Note: the store has no rounds yet. Create one (or run `icf demo-data`) and issue links "
+                    "with `icf respondents add`.", fg="yellow", err=True)
+    store.close()
+    notebook = workbook_path()
+    env = dict(os.environ, ICF_STORE_URL=url)
+    if host not in ("0.0.0.0", "::", "127.0.0.1", "localhost"):
+        env["VOILA_APP_IP"] = host  # where preheated kernels reach the server for the request's query string
+    argv = voila_argv(notebook, port=port, host=host, open_browser=not no_browser, pool_size=pool_size,
+                      cull_idle=cull_idle)
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Serving the self-assessment form at http://{shown}:{port}/ with answers in {url}\n"
+               "People open it with their personal link (`icf respondents add` prints them). Ctrl-C stops it.",
+               err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)
+
+
+@main.group()
+def respondents():
+    """Issue, list, revoke and reopen the personal links people use to fill in the form."""
+
+
+@respondents.command("add")
+@store_option
+@click.option("--round", "round_id", required=True, help="The round (assessment cycle) to answer.")
+@click.option("--city", required=True, help="City slug, e.g. bristol (see `icf cities list`).")
+@click.option("--sector", required=True, help="The person's sector, e.g. employer or local-authority.")
+@click.option("--role", default="", help="Their role, shown on their form (e.g. 'HR lead').")
+@click.option("--label", default=None, help="A name for this respondent, unique in the city and round "
+              "(default: sector-N).")
+@click.option("--count", default=1, show_default=True, help="Issue this many links with the same details.")
+@click.option("--base-url", default=f"http://127.0.0.1:{DEFAULT_PORT}", show_default=True,
+              help="Address where people reach `icf app`; it starts every link.")
+def respondents_add(store_url, round_id, city, sector, role, label, count, base_url):
+    """Issue personal links for a city's round and print them (codes are shown once; only a hash is kept)."""
+    from ..cities import SECTORS, city_slugs
+
+    if sector not in SECTORS:
+        raise ICFError(f"unknown sector {sector!r}; use one of: {', '.join(SECTORS)}")
+    known = city_slugs()
+    if known and city not in known:
+        raise NotFoundError(f"unknown city {city!r}; known cities: {', '.join(known)}")
+    if count < 1 or (label and count > 1):
+        raise ICFError("--count must be 1 or more, and --label only works with --count 1")
+    store = open_store(store_url)
+    rnd = store.get_round(round_id)
+    for _ in range(count):
+        resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic)
+        click.echo(f"{resp.id}\t{resp.label}\t{link(base_url, city, code)}")
+    click.echo("Send each person their own link; it opens only their answers for this city. "
+               "Codes cannot be shown again: issue a new link if one is lost.", err=True)
+
+
+@respondents.command("list")
+@store_option
+@click.option("--round", "round_id", default=None, help="Only this round.")
+@click.option("--city", default=None, help="Only this city.")
+def respondents_list(store_url, round_id, city):
+    """List respondents with their status (open, submitted, revoked) and how many questions they answered."""
+    store = open_store(store_url)
+    people = store.list_respondents(round_id, city)
+    if not people:
+        click.echo("No respondents yet. Issue links with `icf respondents add`.")
+        return
+    answers = store.answers_frame(round_id, city)
+    answered = answers[answers.response.notna()].groupby("respondent_id").size().to_dict()
+    click.echo(f"{'id':>5}  {'round':16} {'city':22} {'label':22} {'sector':20} {'status':10} answered")
+    for r in people:
+        total = len(store.framework_for(r.round_id).questions)
+        click.echo(f"{r.id:>5}  {r.round_id:16} {r.city:22} {r.label:22} {r.sector:20} {r.status:10} "
+                   f"{answered.get(r.id, 0)}/{total}")
+
+
+def _set_status(store_url: str | None, ids: tuple[int, ...], status: str, verb: str) -> None:
+    store = open_store(store_url)
+    for rid in ids:
+        r = store.set_status(rid, status, actor="facilitator")
+        click.echo(f"{verb} {r.id} ({r.city}, {r.label}): now {r.status}")
+
+
+@respondents.command("revoke")
+@store_option
+@click.argument("ids", nargs=-1, type=int, required=True)
+def respondents_revoke(store_url, ids):
+    """Withdraw the links of respondents IDS: they open no form any more (their answers are kept)."""
+    _set_status(store_url, ids, "revoked", "Revoked")
+
+
+@respondents.command("reopen")
+@store_option
+@click.argument("ids", nargs=-1, type=int, required=True)
+def respondents_reopen(store_url, ids):
+    """Reopen respondents IDS (submitted or revoked) so their links can change answers again."""
+    _set_status(store_url, ids, "open", "Reopened")

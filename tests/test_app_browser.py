@@ -1,0 +1,179 @@
+"""The self-assessment app as people use it: a real `icf app` (Voilà) server on loopback, driven by Chromium."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import free_port
+
+from icframework.cli.app import link, serving
+from icframework.store import Store
+
+pytestmark = pytest.mark.browser
+
+MARKUP = '<script>alert("x")</script><img src=nowhere onerror="alert(1)"> & <b>bold</b>'
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """One server for the module: a temporary SQLite store with a synthetic round and respondents in two cities."""
+    root = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{root / 'icf.sqlite3'}"
+    store = Store(url)
+    store.create_round("spring", "inclusive-cities", title="Spring round", synthetic=True)
+    people = {}
+    for name, city, sector in [("ana", "bristol", "employer"), ("ben", "cardiff", "local-authority"),
+                               ("cai", "bristol", "public-health"), ("dee", "bristol", "housing"),
+                               ("eve", "cardiff", "education"), ("gone", "bristol", "faith")]:
+        people[name] = store.add_respondent("spring", city, sector, role=f"{name} role", synthetic=True)
+    store.set_status(people["gone"][0].id, "revoked", actor="facilitator")
+    with serving(url, free_port(), pool_size=3, log_path=root / "voila.log") as base:
+        yield base, store, {k: (r, link(base, r.city, code)) for k, (r, code) in people.items()}
+
+
+def open_form(chromium, url, width=1000):
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(".icf-app", timeout=90_000)
+    return page
+
+
+def card(page, code):
+    return page.locator(".icf-q-" + code.replace(".", "-"))
+
+
+def saved(page, code, text):
+    from playwright.sync_api import expect
+
+    expect(card(page, code).locator(".icf-status")).to_contain_text(f"Saved: {text}", timeout=15_000)
+
+
+def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
+    from playwright.sync_api import expect
+
+    _, store, people = app
+    ana, url = people["ana"]
+    page = open_form(chromium, url, width=375)  # a phone
+    expect(page.get_by_text("Synthetic demo data")).to_be_visible()
+    card(page, "A1.Q1").get_by_label("Developing (2)").check()
+    saved(page, "A1.Q1", "Developing")
+    card(page, "A1.Q3").get_by_label("Don't know").check()
+    saved(page, "A1.Q3", "Don't know")
+    card(page, "A1.Q2").get_by_role("textbox", name="Evidence").fill("Minutes of the June taskforce meeting")
+    saved(page, "A1.Q2", "evidence")
+    page.get_by_role("button", name="A3 · 0/").click()  # answer in any order
+    card(page, "A3.Q2").get_by_label("Leading (4)").check()
+    saved(page, "A3.Q2", "Leading")
+    card(page, "A3.Q2").get_by_role("textbox", name="Links").fill("https://example.org/plan")
+    saved(page, "A3.Q2", "links")
+    expect(page.get_by_text("3 of 35 questions answered")).to_be_visible()
+
+    page.reload()
+    page.wait_for_selector(".icf-app", timeout=90_000)
+    expect(card(page, "A1.Q1").get_by_label("Developing (2)")).to_be_checked()
+    expect(card(page, "A1.Q3").get_by_label("Don't know")).to_be_checked()
+    evidence = card(page, "A1.Q2").get_by_role("textbox", name="Evidence")
+    expect(evidence).to_have_value("Minutes of the June taskforce meeting")
+    expect(page.get_by_text("3 of 35 questions answered")).to_be_visible()
+    page.get_by_role("button", name="A3 · 1/").click()
+    expect(card(page, "A3.Q2").get_by_label("Leading (4)")).to_be_checked()
+    expect(card(page, "A3.Q2").get_by_role("textbox", name="Links")).to_have_value("https://example.org/plan")
+    page.close()
+
+    got = store.answers_for(ana)
+    assert {q: (a["response"], a["level"]) for q, a in got.items()} == {
+        "A1.Q1": ("level", 2), "A1.Q2": (None, None), "A1.Q3": ("dont_know", None), "A3.Q2": ("level", 4)}
+    assert got["A1.Q2"]["evidence"] == "Minutes of the June taskforce meeting"
+    assert got["A3.Q2"]["links"] == "https://example.org/plan"
+    audit = store.audit_frame(ana.id)
+    answers = audit[audit.action == "answer"]
+    assert set(answers.actor) == {f"respondent:{ana.id}"}
+    assert set(zip(answers.question, answers.field, strict=True)) >= {
+        ("A1.Q1", "response"), ("A1.Q1", "level"), ("A1.Q3", "response"), ("A1.Q2", "evidence"),
+        ("A3.Q2", "level"), ("A3.Q2", "links")}
+    assert answers[answers.question == "A1.Q2"].new.iloc[-1] == "Minutes of the June taskforce meeting"
+
+
+def test_two_cities_at_the_same_time_each_see_only_their_own(chromium, app):
+    from playwright.sync_api import expect
+
+    _, store, people = app
+    (cai, cai_url), (ben, ben_url) = people["cai"], people["ben"]
+    store.save_answer(cai, "A2.Q1", level=1, comment="Bristol note written earlier")
+    store.save_answer(ben, "A2.Q1", level=3, comment="Cardiff note written earlier")
+    bristol, cardiff = open_form(chromium, cai_url), open_form(chromium, ben_url)
+    expect(bristol.locator("h1")).to_have_text("Bristol: self-assessment")
+    expect(cardiff.locator("h1")).to_have_text("Cardiff: self-assessment")
+    for page in (bristol, cardiff):
+        page.get_by_role("button", name="A2 · 1/").click()
+    expect(card(bristol, "A2.Q1").get_by_role("textbox", name="Comment")).to_have_value("Bristol note written earlier")
+    expect(card(cardiff, "A2.Q1").get_by_role("textbox", name="Comment")).to_have_value("Cardiff note written earlier")
+    expect(card(bristol, "A2.Q1").get_by_label("Emerging (1)")).to_be_checked()
+    expect(card(cardiff, "A2.Q1").get_by_label("Established (3)")).to_be_checked()
+    card(bristol, "A2.Q2").get_by_label("Leading (4)").check()
+    card(cardiff, "A2.Q2").get_by_label("Not started (0)").check()
+    card(bristol, "A2.Q2").get_by_role("textbox", name="Evidence").fill("Bristol evidence")
+    card(cardiff, "A2.Q2").get_by_role("textbox", name="Evidence").fill("Cardiff evidence")
+    saved(bristol, "A2.Q2", "evidence")
+    saved(cardiff, "A2.Q2", "evidence")
+    assert "Cardiff" not in bristol.locator(".icf-app").inner_text()
+    assert "Bristol" not in cardiff.locator(".icf-app").inner_text()
+    bristol.close()
+    cardiff.close()
+    assert (store.answers_for(cai)["A2.Q2"]["level"], store.answers_for(cai)["A2.Q2"]["evidence"]) == (
+        4, "Bristol evidence")
+    assert (store.answers_for(ben)["A2.Q2"]["level"], store.answers_for(ben)["A2.Q2"]["evidence"]) == (
+        0, "Cardiff evidence")
+
+
+@pytest.mark.parametrize("case", ["wrong code", "other city", "revoked"])
+def test_a_bad_link_gets_a_clear_message_and_no_data(chromium, app, case):
+    from playwright.sync_api import expect
+
+    base, _, people = app
+    url = {"wrong code": f"{base}/?city=bristol&code=not-a-code",
+           "other city": people["ana"][1].replace("city=bristol", "city=cardiff"),
+           "revoked": people["gone"][1]}[case]
+    expected = "This link has been withdrawn" if case == "revoked" else "This link is not valid"
+    page = open_form(chromium, url)
+    expect(page.get_by_role("alert")).to_contain_text(expected)
+    assert page.locator(".icf-app input, .icf-app textarea").count() == 0
+    assert page.locator(".icf-card").count() == 0
+    page.close()
+
+
+def test_markup_in_answers_stays_text_and_runs_nothing(chromium, app):
+    from playwright.sync_api import expect
+
+    _, store, people = app
+    dee, url = people["dee"]
+    store.save_answer(dee, "A1.Q2", evidence=MARKUP, comment=MARKUP)  # given earlier, shown when the page opens
+    page = chromium.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(".icf-app", timeout=90_000)
+    expect(card(page, "A1.Q2").get_by_role("textbox", name="Evidence")).to_have_value(MARKUP)
+    expect(card(page, "A1.Q2").get_by_role("textbox", name="Comment")).to_have_value(MARKUP)
+    card(page, "A1.Q1").get_by_role("textbox", name="Evidence").fill(MARKUP)
+    saved(page, "A1.Q1", "evidence")
+    page.get_by_role("button", name="Review and submit").first.click()
+    expect(page.get_by_text("Answered without evidence")).to_be_visible()
+    assert dialogs == []
+    assert page.locator(".icf-app script, .icf-app img, .icf-app b").count() == 0
+    page.close()
+    assert store.answers_for(dee)["A1.Q1"]["evidence"] == MARKUP
+
+
+def test_text_typed_just_before_the_page_closes_is_in_the_store(chromium, app):
+    _, store, people = app
+    eve, url = people["eve"]
+    page = open_form(chromium, url)
+    text = "Typed in a hurry before closing the tab"
+    card(page, "A1.Q5").get_by_role("textbox", name="Evidence").press_sequentially(text, delay=15)
+    page.close(run_before_unload=True)  # as when a person closes the tab: Voilà asks to shut the kernel down
+    deadline = time.monotonic() + 20
+    while (store.answers_for(eve).get("A1.Q5") or {}).get("evidence") != text and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert store.answers_for(eve)["A1.Q5"]["evidence"] == text
