@@ -1,7 +1,64 @@
-"""Shared colours for the app and the briefs (HTML and PDF), so every output looks like one product."""
+"""One look for everything people see: the self-assessment app and the briefs (HTML and PDF) share these names,
+colours and words, so every output reads as one product.
+
+Colours are checked for contrast (WCAG AA, 4.5:1 for text) with `contrast_ratio` in the tests.
+"""
+
+from __future__ import annotations
+
+PRODUCT = "icframework"
+
+# -- colours --------------------------------------------------------------------------------------------------
+PRIMARY = "#0b5563"  # dark teal: headings, buttons, bars, dark end of the heatmap
+TEXT = "#1a1a1a"  # body text
+ACCENT = "#b3541e"  # burnt orange: the synthetic-data notice and other warnings, focus outlines
+MUTED = "#4a5658"  # secondary text (guidance, hints)
+BACKGROUND = "#ffffff"
+SURFACE = "#f4f7f7"  # cards and panels
+PRIMARY_TINT = "#e6f0f1"  # the current section, progress track
+ACCENT_TINT = "#fdf1e7"  # background of notices
+ERROR = "#a61b1b"
+SUCCESS = "#1d6b3a"
+FONT = '"DejaVu Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif'
 
 COLOURS = {
-    "primary": "#0b5563",  # headings, bars, dark end of the heatmap
-    "text": "#1a1a1a",  # body text
-    "accent": "#b3541e",  # the synthetic-data notice and other warnings
+    "primary": PRIMARY,
+    "text": TEXT,
+    "accent": ACCENT,
+    "muted": MUTED,
+    "background": BACKGROUND,
+    "surface": SURFACE,
+    "primary_tint": PRIMARY_TINT,
+    "accent_tint": ACCENT_TINT,
+    "error": ERROR,
+    "success": SUCCESS,
 }
+
+# -- words ----------------------------------------------------------------------------------------------------
+SELF_ASSESSMENT = "Self-assessment"
+SYNTHETIC_BADGE = "Synthetic demo data"
+EVIDENCE = "Evidence"
+LINKS = "Links"
+COMMENT = "Comment"
+REVIEW_AND_SUBMIT = "Review and submit"
+SAVED = "Saved"
+NOT_SAVED = "Not saved"
+
+
+def synthetic_notice() -> str:
+    """The sentence every output made from synthetic demo data carries."""
+    from .demo import SYNTHETIC_NOTICE
+
+    return SYNTHETIC_NOTICE
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two '#rrggbb' colours, from 1 (none) to 21 (black on white)."""
+    hi, lo = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
