@@ -1,0 +1,329 @@
+"""The self-assessment form's logic, without a browser: widgets are changed as a click would change them."""
+
+from __future__ import annotations
+
+import re
+from textwrap import dedent
+
+import ipywidgets as W
+import pytest
+from click.testing import CliRunner
+
+from icframework import style
+from icframework.app import AssessmentForm, open_form, page_setup, parse_link
+from icframework.cli import main
+from icframework.cli.app import absolute_store_url, voila_argv
+from icframework.errors import AccessDenied
+from icframework.store import Store
+
+MARKUP = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    s.create_round("r1", "inclusive-cities", title="Round one")
+    return s
+
+
+@pytest.fixture
+def ana(store):
+    return store.add_respondent("r1", "bristol", "employer", role="HR lead")
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def html_of(widget) -> str:
+    return "\n".join(w.value for w in walk(widget) if isinstance(w, W.HTML))
+
+
+def inputs_of(widget) -> list:
+    return [w for w in walk(widget) if isinstance(w, W.RadioButtons | W.Textarea | W.Text)]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("city=bristol&code=abc", ("bristol", "abc")),
+    ("?city=Bristol%20&code=%20abc", ("bristol", "abc")),
+    ("code=abc", (None, "abc")),
+    ("", (None, None)),
+])
+def test_parse_link(query, expected):
+    assert parse_link(query) == expected
+
+
+@pytest.mark.parametrize("case", ["wrong code", "other city", "revoked", "no code", "no store"])
+def test_a_bad_link_shows_a_clear_message_and_no_data(store, ana, case):
+    resp, code = ana
+    store.save_answer(resp, "A1.Q1", level=3, evidence="Secret Bristol minutes")
+    _, cardiff_code = store.add_respondent("r1", "cardiff", "employer")
+    if case == "revoked":
+        store.set_status(resp.id, "revoked", actor="facilitator")
+    query = {"wrong code": "city=bristol&code=nope", "other city": f"city=bristol&code={cardiff_code}",
+             "revoked": f"city=bristol&code={code}", "no code": "city=bristol", "no store": f"city=bristol&code={code}"}
+    page = open_form(None if case == "no store" else store, query[case])
+    expected = {"wrong code": "This link is not valid", "other city": "This link is not valid",
+                "revoked": "This link has been withdrawn", "no code": "This link is incomplete",
+                "no store": "started without an answer store"}[case]
+    assert expected in html_of(page)
+    assert inputs_of(page) == []
+    assert "Secret" not in html_of(page)
+
+
+def test_a_good_link_opens_that_respondents_form(store, ana):
+    resp, code = ana
+    page = open_form(store, f"city=bristol&code={code}")
+    text = html_of(page)
+    assert "Bristol: self-assessment" in text and "answering as HR lead" in text
+    assert len([w for w in inputs_of(page) if isinstance(w, W.RadioButtons)]) == 7  # the first section, A1
+
+
+def test_every_change_is_saved_at_once_with_an_audit_row(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    card = form.cards["A1.Q1"]
+    card.choice.value = "2"
+    assert store.answers_for(resp)["A1.Q1"]["response"] == "level"
+    assert store.answers_for(resp)["A1.Q1"]["level"] == 2
+    assert "Saved: Developing" in card.status.value
+    card.evidence.value = "Min"
+    card.evidence.value = "Minutes of May"
+    card.choice.value = "na"
+    got = store.answers_for(resp)["A1.Q1"]
+    assert (got["response"], got["level"], got["evidence"]) == ("na", None, "Minutes of May")
+    assert "Saved: Not applicable" in card.status.value
+    audit = store.audit_frame(resp.id)
+    rows = audit[audit.action == "answer"][["field", "old", "new"]].values.tolist()
+    assert rows == [
+        ["response", None, "level"], ["level", None, "2"],
+        ["evidence", "", "Min"], ["evidence", "Min", "Minutes of May"],
+        ["response", "level", "na"], ["level", "2", None],
+    ]
+    assert set(audit[audit.action == "answer"].actor) == {f"respondent:{resp.id}"}
+
+
+def test_coming_back_shows_every_answer_where_it_was_left(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    form.show_area("A3")
+    form.cards["A3.Q2"].choice.value = "dont_know"
+    form.cards["A3.Q2"].links.value = "https://example.org/report"
+    form.show_area("A1")
+    form.cards["A1.Q4"].choice.value = "4"
+    form.cards["A1.Q4"].comment.value = "Agreed at the May meeting"
+
+    again = AssessmentForm(store, resp)
+    assert (again.cards["A1.Q4"].choice.value, again.cards["A1.Q4"].comment.value) == ("4", "Agreed at the May meeting")
+    assert "A3.Q2" not in again.cards  # built when its section is first shown
+    again.show_area("A3")
+    assert again.cards["A3.Q2"].choice.value == "dont_know"
+    assert again.cards["A3.Q2"].links.value == "https://example.org/report"
+    assert again.cards["A3.Q1"].choice.value is None
+    # five changes were audited (response; links; response and level; comment); restoring the form saved nothing
+    assert (store.audit_frame(resp.id).action == "answer").sum() == 5
+
+
+def test_progress_counts_answers_not_text(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    form.cards["A1.Q1"].choice.value = "1"
+    form.cards["A1.Q2"].choice.value = "dont_know"
+    form.cards["A1.Q3"].evidence.value = "Only evidence, no answer yet"
+    form.show_area("A2")
+    form.cards["A2.Q1"].choice.value = "na"
+    n_a2 = len(form.fw.area("A2").questions)
+    prog = form.progress()
+    assert prog["A1"] == (2, 7)
+    assert prog["A2"] == (1, n_a2)
+    assert prog["A3"][0] == 0
+    assert prog["all"] == (3, 35)
+    assert form.nav["A1"].description == "A1 · 2/7"
+    assert "3 of 35 questions answered" in form.progress_html.value
+
+
+def test_review_lists_unanswered_and_evidence_less_questions(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    form.cards["A1.Q1"].choice.value = "3"  # a level, no evidence
+    form.cards["A1.Q2"].choice.value = "2"
+    form.cards["A1.Q2"].evidence.value = "Council minutes"
+    form.cards["A1.Q3"].choice.value = "1"
+    form.cards["A1.Q3"].links.value = "https://example.org"  # links count as evidence
+    form.cards["A1.Q4"].choice.value = "dont_know"  # no level: nothing to evidence
+    review = form.review()
+    assert review.without_evidence == ("A1.Q1",)
+    assert len(review.unanswered) == 35 - 4
+    assert {"A1.Q1", "A1.Q2", "A1.Q3", "A1.Q4"}.isdisjoint(review.unanswered)
+    assert review.unanswered[:3] == ("A1.Q5", "A1.Q6", "A1.Q7")
+    form.show_review()
+    goto = [w.description for w in walk(form.body) if isinstance(w, W.Button) and "icf-goto" in w._dom_classes]
+    assert goto[0].startswith("A1.Q5 ") and goto[-1].startswith("A1.Q1 ") and len(goto) == 31 + 1
+
+
+def test_submitting_closes_the_answers_until_reopened(store, ana):
+    resp, code = ana
+    form = AssessmentForm(store, resp)
+    form.cards["A1.Q1"].choice.value = "2"
+    assert form.submit()
+    assert store.respondent(resp.id).status == "submitted"
+    assert all(w.disabled for w in inputs_of(form.cards["A1.Q1"].widget))
+    assert "your answers are submitted" in html_of(form.widget)
+    assert not form.save("A1.Q1", level=4)  # even a change sent by hand is refused
+    assert store.answers_for(resp)["A1.Q1"]["level"] == 2
+    again = AssessmentForm(store, store.authenticate("bristol", code))
+    assert not again.editable and again.cards["A1.Q1"].choice.disabled
+    store.set_status(resp.id, "open", actor="facilitator")
+    reopened = AssessmentForm(store, store.authenticate("bristol", code))
+    reopened.cards["A1.Q1"].choice.value = "4"
+    assert store.answers_for(resp)["A1.Q1"]["level"] == 4
+
+
+def test_a_failed_save_says_so_keeps_the_text_and_is_retried(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    store.set_status(resp.id, "revoked", actor="facilitator")  # the save will be refused
+    form.cards["A1.Q2"].evidence.value = "Typed while the store refused"
+    assert form.cards["A1.Q2"].evidence.value == "Typed while the store refused"
+    assert "Not saved" in form.cards["A1.Q2"].status.value
+    assert "1 answer not saved yet" in form.save_status.value
+    assert form.retry.layout.display == ""
+    assert form.unsaved == {"A1.Q2": {"evidence": "Typed while the store refused"}}
+    assert "A1.Q2" not in store.answers_for(resp)
+    store.set_status(resp.id, "open", actor="facilitator")
+    form.retry.click()
+    assert form.unsaved == {}
+    assert store.answers_for(resp)["A1.Q2"]["evidence"] == "Typed while the store refused"
+    assert "All changes saved" in form.save_status.value and form.retry.layout.display == "none"
+
+
+def test_synthetic_rounds_carry_a_visible_notice(store, ana):
+    resp, _ = ana
+    assert "Synthetic demo data" not in html_of(AssessmentForm(store, resp).widget)
+    store.create_round("demo", "inclusive-cities", synthetic=True)
+    demo, _ = store.add_respondent("demo", "bristol", "employer")
+    assert "Synthetic demo data" in html_of(AssessmentForm(store, demo).widget)
+
+
+def test_user_text_is_shown_as_text(store, ana):
+    resp, code = ana
+    store.save_answer(resp, "A1.Q1", evidence=MARKUP, comment=MARKUP, links=MARKUP)
+    form = AssessmentForm(store, store.authenticate("bristol", code))
+    card = form.cards["A1.Q1"]
+    assert card.evidence.value == card.comment.value == card.links.value == MARKUP
+    assert "<script" not in html_of(form.widget) and "<img" not in html_of(form.widget)
+
+
+def test_a_users_own_framework_shapes_the_form(tmp_path, store):
+    path = tmp_path / "my-framework.yaml"
+    path.write_text(dedent("""\
+        code: my-framework
+        title: Our <b>own</b> framework
+        version: "0.1"
+        source: Written for this test
+        description: A small framework of our own.
+        labels: {principle: Value, area: Theme}
+        scale: maturity
+        tiers: [{min: 0, label: Early, description: Just starting.}]
+        principles: [{code: P1, title: Openness, description: Being open.}]
+        areas:
+          - code: A1
+            title: Welcome <i>first</i>
+            description: How people are welcomed.
+            questions:
+              - {code: A1.Q1, text: "Is there a <b>welcome</b> pack?",
+                 guidance: {0: "No pack.", 4: "A pack in ten languages."},
+                 evidence_prompt: The pack itself., core: true, weight: 1, principles: [P1]}
+          - code: A2
+            title: Work
+            description: Finding work.
+            questions:
+              - {code: A2.Q1, text: Do employers take part?, guidance: {2: Some do.},
+                 evidence_prompt: A list of employers., core: false, weight: 1, principles: [P1]}
+        """))
+    store.create_round("own", str(path))
+    resp, _ = store.add_respondent("own", "cardiff", "employer")
+    form = AssessmentForm(store, resp)
+    text = html_of(form.widget)
+    assert "Theme A1: Welcome &lt;i&gt;first&lt;/i&gt;" in text
+    assert "Is there a &lt;b&gt;welcome&lt;/b&gt; pack?" in text and "<b>" not in text
+    labels = [label for label, _ in form.cards["A1.Q1"].choice.options]
+    assert labels[0] == "Not started (0): No pack."
+    assert labels[2].startswith("Developing (2): Planned work")  # no guidance for 2: the scale's description
+    assert labels[-2:] == [
+        "Don't know: I do not know enough to answer; counted on its own, never as zero.",
+        "Not applicable: This does not apply to our city; it lowers the maximum instead."]
+    assert [b.description for b in form.nav.values()] == ["A1 · 0/1", "A2 · 0/1", "Review and submit"]
+
+
+def test_page_setup_brings_the_stylesheet_and_the_close_script():
+    html = page_setup().data
+    assert style.PRIMARY in html
+    assert re.search(r"<style>.*\.icf-app .*</style>", html, re.S)
+    assert "beforeunload" in html and "send_sync_message" in html
+
+
+def test_palette_has_readable_contrast():
+    assert style.contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert style.contrast_ratio("#777777", "#777777") == pytest.approx(1.0)
+    pairs = [(style.TEXT, style.BACKGROUND), (style.PRIMARY, style.BACKGROUND), (style.BACKGROUND, style.PRIMARY),
+             (style.MUTED, style.SURFACE), (style.TEXT, style.ACCENT_TINT), (style.ERROR, style.BACKGROUND),
+             (style.SUCCESS, style.BACKGROUND), (style.ACCENT, style.BACKGROUND), (style.PRIMARY, style.PRIMARY_TINT)]
+    for fg, bg in pairs:
+        assert style.contrast_ratio(fg, bg) >= 4.5, (fg, bg)
+
+
+def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
+    nb = tmp_path / "self_assessment.ipynb"
+    argv = voila_argv(nb, port=9000, host="0.0.0.0", open_browser=False, pool_size=3, cull_idle=600)
+    assert argv[1:4] == ["-m", "voila", str(nb)]
+    for flag in ("--port=9000", "--Voila.ip=0.0.0.0", "--strip_sources=True", "--preheat_kernel=True",
+                 "--pool_size=3", "--MappingKernelManager.cull_idle_timeout=600", "--no-browser",
+                 "--VoilaConfiguration.multi_kernel_manager_class=icframework.cli.app.GraceKernelManager"):
+        assert flag in argv
+    assert "--no-browser" not in voila_argv(nb, port=1, host="h", open_browser=True, pool_size=1, cull_idle=60)
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from icframework.cli.app import GraceKernelManager
+
+    assert issubclass(GraceKernelManager, AsyncMappingKernelManager)
+
+
+def test_store_urls_become_absolute_for_the_kernels(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert absolute_store_url("sqlite:///data/icf.sqlite3") == f"sqlite:///{tmp_path / 'data' / 'icf.sqlite3'}"
+    assert absolute_store_url("sqlite:////srv/icf.sqlite3") == "sqlite:////srv/icf.sqlite3"
+    assert absolute_store_url("postgresql://db/icf") == "postgresql://db/icf"
+
+
+def test_respondents_commands_issue_list_revoke_and_reopen(tmp_path, store):
+    url = store.url
+    run = CliRunner().invoke
+    res = run(main, ["respondents", "add", "--store", url, "--round", "r1", "--city", "bristol",
+                     "--sector", "employer", "--role", "HR lead", "--count", "2", "--base-url", "https://forms.example"])
+    assert res.exit_code == 0, res.output
+    links = re.findall(r"https://forms\.example/\?city=bristol&code=([\w-]+)", res.output)
+    assert len(links) == 2 and links[0] != links[1]
+    people = [store.authenticate("bristol", code) for code in links]
+    assert [p.role for p in people] == ["HR lead", "HR lead"]
+    with pytest.raises(AccessDenied):
+        store.authenticate("cardiff", links[0])
+    store.save_answer(people[0], "A1.Q1", level=2)
+    listing = run(main, ["respondents", "list", "--store", url]).output
+    assert re.search(rf"{people[0].id}\s+r1\s+bristol\s+employer-1\s+employer\s+open\s+1/35", listing)
+    assert run(main, ["respondents", "revoke", "--store", url, str(people[0].id)]).exit_code == 0
+    with pytest.raises(AccessDenied, match="withdrawn"):
+        store.authenticate("bristol", links[0])
+    assert run(main, ["respondents", "reopen", "--store", url, str(people[0].id)]).exit_code == 0
+    assert store.authenticate("bristol", links[0]).status == "open"
+    bad = run(main, ["respondents", "add", "--store", url, "--round", "r1", "--city", "atlantis", "--sector",
+                     "employer"])
+    assert bad.exit_code == 1 and "unknown city 'atlantis'" in bad.output
+
+
+def test_app_help_says_how_to_issue_links():
+    res = CliRunner().invoke(main, ["app", "--help"])
+    assert res.exit_code == 0
+    assert "icf respondents add" in res.output and "--no-browser" in res.output
