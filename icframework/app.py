@@ -11,9 +11,11 @@ User text (answers, evidence, comments, and the text of a user's own framework) 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass
 from functools import partial
 from html import escape
@@ -50,17 +52,38 @@ def preload() -> Store | None:
             store.framework_for(r.id)
         except ICFError:  # a round whose framework file went missing: reported when someone opens it
             log.exception("cannot load the framework of round %s", r.id)
-    print(KERNEL_READY, file=sys.__stderr__, flush=True)  # to the server's log, not the page
     return store
 
 
 def query_string() -> str:
     """The page's query string. With preheated kernels, waits here until a person actually opens the page."""
     if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        from voila.utils import wait_for_request
-
-        wait_for_request()
+        print(KERNEL_READY, file=sys.__stderr__, flush=True)  # to the server's log, not the page
+        os.environ.update(wait_for_request())
     return os.environ.get("QUERY_STRING", "")
+
+
+def wait_for_request(attempts: int = 5) -> dict[str, str]:
+    """The request's variables (QUERY_STRING...) that Voilà sends a preheated kernel when someone opens the page.
+
+    Does what `voila.utils.wait_for_request` does (same URL and environment variables), without importing Voilà
+    into the kernel, which takes seconds per kernel.
+    """
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    env = os.environ.get
+    base = env("VOILA_WS_BASE_URL") or env("VOILA_SERVER_URL") or "/"
+    url = (f"{env('VOILA_WS_PROTOCOL') or 'ws'}://{env('VOILA_APP_IP') or '127.0.0.1'}:"
+           f"{env('VOILA_APP_PORT') or '8866'}{base}voila/query/{env('VOILA_KERNEL_ID')}")
+    for attempt in range(attempts):
+        try:
+            with connect(url, open_timeout=10, max_size=2**20) as ws:
+                return json.loads(ws.recv())
+        except (OSError, WebSocketException) as exc:  # e.g. the server is not listening yet
+            print(f"[icframework] cannot reach {url} ({exc}); attempt {attempt + 1}", file=sys.__stderr__)
+            time.sleep(1)
+    return {}
 
 
 def page_setup():

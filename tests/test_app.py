@@ -284,11 +284,6 @@ def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
                  "--VoilaConfiguration.multi_kernel_manager_class=icframework.cli.app.GraceKernelManager"):
         assert flag in argv
     assert "--no-browser" not in voila_argv(nb, port=1, host="h", open_browser=True, pool_size=1, cull_idle=60)
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-
-    from icframework.cli.app import GraceKernelManager
-
-    assert issubclass(GraceKernelManager, AsyncMappingKernelManager)
 
 
 def test_store_urls_become_absolute_for_the_kernels(tmp_path, monkeypatch):

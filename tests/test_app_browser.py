@@ -62,20 +62,29 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
     saved(page, "A1.Q3", "Don't know")
     card(page, "A1.Q2").get_by_role("textbox", name="Evidence").fill("Minutes of the June taskforce meeting")
     saved(page, "A1.Q2", "evidence")
+    card(page, "A1.Q5").get_by_label("Emerging (1)").focus()  # the keyboard alone
+    page.keyboard.press("Space")
+    saved(page, "A1.Q5", "Emerging")
+    page.keyboard.press("ArrowDown")
+    saved(page, "A1.Q5", "Developing")
+    right = page.evaluate("Math.max(...[...document.querySelectorAll('.icf-app *')]"
+                          ".map(e => e.getBoundingClientRect().right))")
+    assert right <= 375  # nothing sticks out of a phone screen
     page.get_by_role("button", name="A3 · 0/").click()  # answer in any order
     card(page, "A3.Q2").get_by_label("Leading (4)").check()
     saved(page, "A3.Q2", "Leading")
     card(page, "A3.Q2").get_by_role("textbox", name="Links").fill("https://example.org/plan")
     saved(page, "A3.Q2", "links")
-    expect(page.get_by_text("3 of 35 questions answered")).to_be_visible()
+    expect(page.get_by_text("4 of 35 questions answered")).to_be_visible()
 
     page.reload()
     page.wait_for_selector(".icf-app", timeout=90_000)
     expect(card(page, "A1.Q1").get_by_label("Developing (2)")).to_be_checked()
     expect(card(page, "A1.Q3").get_by_label("Don't know")).to_be_checked()
+    expect(card(page, "A1.Q5").get_by_label("Developing (2)")).to_be_checked()
     evidence = card(page, "A1.Q2").get_by_role("textbox", name="Evidence")
     expect(evidence).to_have_value("Minutes of the June taskforce meeting")
-    expect(page.get_by_text("3 of 35 questions answered")).to_be_visible()
+    expect(page.get_by_text("4 of 35 questions answered")).to_be_visible()
     page.get_by_role("button", name="A3 · 1/").click()
     expect(card(page, "A3.Q2").get_by_label("Leading (4)")).to_be_checked()
     expect(card(page, "A3.Q2").get_by_role("textbox", name="Links")).to_have_value("https://example.org/plan")
@@ -83,7 +92,8 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
 
     got = store.answers_for(ana)
     assert {q: (a["response"], a["level"]) for q, a in got.items()} == {
-        "A1.Q1": ("level", 2), "A1.Q2": (None, None), "A1.Q3": ("dont_know", None), "A3.Q2": ("level", 4)}
+        "A1.Q1": ("level", 2), "A1.Q2": (None, None), "A1.Q3": ("dont_know", None), "A1.Q5": ("level", 2),
+        "A3.Q2": ("level", 4)}
     assert got["A1.Q2"]["evidence"] == "Minutes of the June taskforce meeting"
     assert got["A3.Q2"]["links"] == "https://example.org/plan"
     audit = store.audit_frame(ana.id)
