@@ -11,7 +11,8 @@ A failed city keeps its old outputs and leaves its executed notebook as ``diagno
 A city is skipped when its inputs are unchanged since its last successful run (``--force`` runs it anyway). The
 inputs, recorded in ``<out>/<round>/<city>/.inputs.json``, are: the city's respondents and answers in this round and
 every earlier round (content, not timestamps), the round's framework file, the files of the city's folder,
-``convenings.yaml``, the workbook file and the icframework package (version and a digest of its files).
+``convenings.yaml``, the workbook file, the icframework package (version and a digest of its files), and, because a
+brief names peer cities and suggests practices, every city's answers in the round and the user's practice files.
 
 Speed: with the default ``warm`` engine, each worker process imports pandas, altair and icframework once and runs
 notebook after notebook in a fresh namespace (`icframework.engine`); ``engine="kernel"`` starts a real Jupyter
@@ -209,6 +210,11 @@ def plan_batch(round_id: str, cities: list[str] | None = None, *, store_url: str
         "framework": _file_digest(_framework_path(rnd.framework)),
         "convenings": _file_digest(cities_dir() / "convenings.yaml"),
         "icframework": package_digest(),
+        # A city's brief also names its peers (matched on every city's scores) and suggests practices, so a
+        # change in any city of the round or in the user's practice files re-runs every city.
+        "round_answers": _digest(json.dumps(sorted(digests.items())).encode()),
+        "practices": _digest(json.dumps([_file_digest(cities_dir() / "practices.yaml"),
+                                         _tree_digest(cities_dir() / "practices")]).encode()),
     }
     env = {"ICF_CITIES": str(cities_dir().resolve())}
     jobs = []
