@@ -53,9 +53,13 @@ def _grace_kernel_manager():
         shutdown_grace = Float(3.0, config=True, help="Seconds to wait before shutting a kernel down.")
 
         async def shutdown_kernel(self, kernel_id, now=False, restart=False):
-            if not restart:
+            if not (now or restart):
                 await asyncio.sleep(self.shutdown_grace)
             return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+
+        async def shutdown_all(self, now=False):
+            self.shutdown_grace = 0.0  # the server is stopping: nothing more will arrive
+            return await super().shutdown_all(now=now)
 
     return GraceKernelManager
 
@@ -74,7 +78,8 @@ def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool
             "--strip_sources=True", "--show_tracebacks=False",
             "--theme=light",
             # Only the widget manager is needed in the page; other JupyterLab extensions only slow it down.
-            '--VoilaConfiguration.extension_denylist=["jupyterlab-jupytext", "jupyterlab_pygments"]',
+            "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
+            "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",
             f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.GraceKernelManager",
             # Preheated kernels run the notebook up to `query_string()` before anyone connects.
             "--preheat_kernel=True", f"--pool_size={pool_size}",
@@ -137,8 +142,9 @@ city's answers for that person. Revoke a link with `icf respondents revoke ID`."
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 @click.option("--pool-size", default=2, show_default=True,
               help="Kernels kept preheated, so the form opens at once for that many people arriving together.")
-@click.option("--cull-idle", default=3600, show_default=True, metavar="SECONDS",
-              help="Shut down a kernel whose page has been gone this long (answers are already saved).")
+@click.option("--cull-idle", default=600, show_default=True, metavar="SECONDS",
+              help="Shut down a kernel whose page has been closed this long (its answers are already saved); "
+              "kernels of open pages are kept.")
 def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
     """Serve the self-assessment form (Voilà) that taskforce members fill in from their personal links.
 
