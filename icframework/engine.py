@@ -277,9 +277,13 @@ class WarmEngine:
         nb_man = NotebookExecutionManager(nb, output_path=output_path, progress_bar=progress_bar,
                                           log_output=log_output, autosave_cell_every=autosave_cell_every)
         nb_man.notebook_start()
+        # papermill rewrites the whole notebook file before and after every cell (half the time of a warm run);
+        # here the notebook is written once when it is done, and also when a cell fails.
+        save, nb_man.save = nb_man.save, lambda **kwargs: None
         try:
             execute_cells(nb_man)
         finally:
+            nb_man.save = save
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()
         return nb_man.nb

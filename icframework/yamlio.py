@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,28 @@ from .errors import Problem, ValidationError
 
 
 def load_yaml(path: Path) -> Any:
-    """Parse `path`; a syntax error becomes a ValidationError with its line."""
-    yaml = YAML(typ="rt")
+    """Parse `path`; a syntax error becomes a ValidationError with its line.
+
+    Parsed documents are cached by content (a batch reads the same files for every city): treat the result as
+    read-only and take `plain(doc)` to get data to change.
+    """
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
+    return _parse(str(path), data)
+
+
+@lru_cache(maxsize=256)  # the files read for every city stay; per-city files pass through
+def _parse(path: str, data: bytes) -> Any:
+    try:
+        return YAML(typ="rt").load(data.decode("utf-8"))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ValidationError([Problem(str(path), line, f"YAML syntax error: {exc.problem}")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
+        raise ValidationError([Problem(path, line, f"YAML syntax error: {exc.problem}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError([Problem(path, None, f"cannot read file: {exc}")]) from None
 
 
 def line_of(doc: Any, loc: tuple) -> int | None:
