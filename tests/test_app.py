@@ -322,3 +322,21 @@ def test_app_help_says_how_to_issue_links():
     res = CliRunner().invoke(main, ["app", "--help"])
     assert res.exit_code == 0
     assert "icf respondents add" in res.output and "--no-browser" in res.output
+
+
+def test_the_workbook_is_thin_without_outputs_and_paired():
+    import jupytext
+    import nbformat
+
+    from icframework.cli.app import workbook_path
+
+    path = workbook_path()
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert [c.cell_type for c in nb.cells] == ["code", "code"]  # markdown would be shown to respondents
+    assert all(c.outputs == [] and c.execution_count is None for c in nb.cells)
+    assert "from icframework.app import" in nb.cells[0].source
+    assert "open_form(store, query_string())" in nb.cells[1].source
+    assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    twin = jupytext.read(path.with_suffix(".py"))
+    assert [c.source for c in nb.cells] == [c.source for c in twin.cells]
