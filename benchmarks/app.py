@@ -44,8 +44,8 @@ ROUND_TRIP_JS = """([sel, level, label]) => new Promise((resolve) => {
 })"""
 
 # Milliseconds from navigation start, and from the page's load event, until now (the first radio is on screen).
-FIRST_ANSWERABLE_JS = """() => [performance.now(),
-  performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd]"""
+FIRST_ANSWERABLE_JS = """() => { const nav = performance.getEntriesByType('navigation')[0];
+  return [performance.now(), performance.now() - nav.loadEventEnd, nav.responseEnd, nav.loadEventEnd]; }"""
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -70,9 +70,9 @@ def first_answerable(context, url: str) -> tuple[float, float]:
     page = context.new_page()
     page.goto(url, wait_until="commit")
     page.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", state="visible", timeout=120_000)
-    from_start, from_load = page.evaluate(FIRST_ANSWERABLE_JS)
+    times = page.evaluate(FIRST_ANSWERABLE_JS)
     page.close()
-    return from_start / 1000, from_load / 1000
+    return tuple(t / 1000 for t in times)
 
 
 def load_times(browser, base: str, people: list, pool: bool, same_browser: bool = False) -> list[tuple]:
@@ -91,9 +91,10 @@ def load_times(browser, base: str, people: list, pool: bool, same_browser: bool 
 
 
 def summary(loads: list[tuple]) -> str:
-    start, load = [t[0] for t in loads], [t[1] for t in loads]
+    start, load, html, loaded = ([t[i] for t in loads] for i in range(4))
     return (f"median {statistics.median(start):.2f} s after navigation start ({', '.join(f'{t:.2f}' for t in start)}),"
-            f" {statistics.median(load):.2f} s after the load event")
+            f" {statistics.median(load):.2f} s after the load event (page HTML received at "
+            f"{statistics.median(html):.2f} s, load event at {statistics.median(loaded):.2f} s)")
 
 
 def round_trips(browser, base: str, resp, code: str, store: Store) -> list[float]:
