@@ -57,6 +57,12 @@ def plural_label(label: str) -> str:
     return f"{head}s{sep}{tail}"
 
 
+def _stamp(report: dict) -> dict:
+    """What every brief shows of its report: the synthetic-data notice and when it was made."""
+    return {"notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
+            "date": long_date(report.get("generated_at")), "generated_at": report.get("generated_at")}
+
+
 def long_date(iso: str | None) -> str:
     if not iso:
         return ""
@@ -307,9 +313,7 @@ def city_view(report: dict) -> dict:
                  "nation": city.get("nation") or ""},
         "round_id": rnd.get("id", ""),
         "running_head": f"City brief · {city.get('name', '')} · {rnd.get('id', '')}",
-        "notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
-        "date": long_date(report.get("generated_at")),
-        "generated_at": report.get("generated_at"),
+        **_stamp(report),
         "meta": [{"label": k, "value": v} for k, v in meta],
         "labels": labels,
         "change_heading": f"Change since {prev}" if prev else "Change",
@@ -452,9 +456,7 @@ def convening_view(report: dict) -> dict:
         "heading": f"Convening brief: {conv_name}",
         "round_id": rnd.get("id", ""),
         "running_head": f"Convening brief · {rnd.get('id', '')}",
-        "notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
-        "date": long_date(report.get("generated_at")),
-        "generated_at": report.get("generated_at"),
+        **_stamp(report),
         "meta": [{"label": k, "value": v} for k, v in meta],
         "labels": labels,
         "area_heading": plural_label(labels["area"]),
