@@ -39,8 +39,8 @@ app: $(STAMP)
 	$(VENV)/bin/icf app
 
 ## bench: print the benchmark figures
-bench: $(TESTSTAMP)
-	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+bench: $(TESTSTAMP) system-deps
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lint: $(TESTSTAMP)
 	$(VENV)/bin/ruff check icframework tests benchmarks
