@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import ValidationError
 from . import main
 from .core import open_store, store_option
 
@@ -82,13 +81,7 @@ def practices_validate(extra):
     """Validate the library and the user's practice files; every problem with file and line. Exit 1 if any."""
     from ..practices import load_practices, practice_files
 
-    try:
-        found = load_practices(extra)
-    except ValidationError as exc:
-        for p in exc.problems:
-            click.secho(str(p), fg="red")
-        click.echo(f"{len(exc.problems)} problem(s) found.")
-        sys.exit(1)
+    found = load_practices(extra)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
     click.echo(f"All valid: {len(found)} practices in {len(practice_files(extra))} file(s).")
 
 
@@ -183,13 +176,7 @@ def actions_validate():
     """Validate every city's actions.yaml; every problem with file, line and field. Exit 1 if any."""
     from ..actions import load_plans
 
-    try:
-        plans = load_plans()
-    except ValidationError as exc:
-        for p in exc.problems:
-            click.secho(str(p), fg="red")
-        click.echo(f"{len(exc.problems)} problem(s) found.")
-        sys.exit(1)
+    plans = load_plans()  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
     click.echo(f"All valid: {len(plans)} plan(s), {sum(len(p.actions) for p in plans)} actions.")
 
 
