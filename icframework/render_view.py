@@ -57,6 +57,17 @@ def plural_label(label: str) -> str:
     return f"{head}s{sep}{tail}"
 
 
+def _meta(report: dict, rnd: dict, fw: dict) -> list[tuple[str, str]]:
+    """The rows every brief opens with: round, convening, framework and date."""
+    meta = [("Round", round_text(rnd))]
+    if rnd.get("convening_title"):
+        when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
+        meta.append(("Convening", f"{rnd['convening_title']}{when}"))
+    meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
+    meta.append(("Date", long_date(report.get("generated_at"))))
+    return meta
+
+
 def _stamp(report: dict) -> dict:
     """What every brief shows of its report: the synthetic-data notice and when it was made."""
     return {"notice": report.get("notice") or ("Synthetic demo data." if report.get("synthetic") else ""),
@@ -264,12 +275,7 @@ def city_view(report: dict) -> dict:
     top = scale[-1]["label"] if scale else "the top level"
     bottom = scale[0]["label"] if scale else "the lowest level"
 
-    meta = [("Round", round_text(rnd))]
-    if rnd.get("convening_title"):
-        when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
-        meta.append(("Convening", f"{rnd['convening_title']}{when}"))
-    meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
-    meta.append(("Date", long_date(report.get("generated_at"))))
+    meta = _meta(report, rnd, fw)
     meta.append(("Compared with", f"{prev} (the city's previous round)" if prev else "no earlier round"))
 
     key = []
@@ -392,12 +398,7 @@ def convening_view(report: dict) -> dict:
     threshold = fw.get("thin_threshold")
     conv_name = rnd.get("convening_title") or rnd.get("title") or rnd.get("id", "")
 
-    meta = [("Round", round_text(rnd))]
-    if rnd.get("convening_title"):
-        when = f", {rnd['convening_when']}" if rnd.get("convening_when") else ""
-        meta.append(("Convening", f"{rnd['convening_title']}{when}"))
-    meta.append(("Framework", f"{fw.get('title', fw.get('code', ''))}, version {fw.get('version', '?')}"))
-    meta.append(("Date", long_date(report.get("generated_at"))))
+    meta = _meta(report, rnd, fw)
     meta.append(("Cities", str(len(cities))))
 
     city_rows = []
