@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import typst  # noqa: E402
 
-from icframework import diagnostics, exchange  # noqa: E402
-from icframework.demo import generate  # noqa: E402
+from icframework.analysis import exchange, reports  # noqa: E402
 from icframework.render import city_outputs, render_brief_html, render_brief_pdf  # noqa: E402
-from icframework.render_pdf import COLOURS, PDF_STANDARDS, TEMPLATES  # noqa: E402
-from icframework.render_view import city_view  # noqa: E402
+from icframework.render.pdf import COLOURS, PDF_STANDARDS, TEMPLATES  # noqa: E402
+from icframework.render.view import city_view  # noqa: E402
 from icframework.store import Store  # noqa: E402
+from icframework.store.demo import generate  # noqa: E402
 
 ROUND = "virtual-2020"
 
@@ -56,8 +56,8 @@ def main() -> None:
         generate(store, seed=2019)
         pairs = exchange.round_pairs(store, ROUND)
         slugs = sorted({r.city for r in store.respondents_frame(ROUND).itertuples()})
-        reports = {s: exchange.enrich_report(diagnostics.city_report(store, s, ROUND), pairs=pairs) for s in slugs}
-        convening = exchange.enrich_convening(diagnostics.convening_report(store, ROUND))
+        reports = {s: exchange.enrich_report(reports.city_report(store, s, ROUND), pairs=pairs) for s in slugs}
+        convening = exchange.enrich_convening(reports.convening_report(store, ROUND))
         store.close()
 
         first = reports[slugs[0]]
@@ -79,7 +79,7 @@ def main() -> None:
         out = Path(tmp) / "build"
         for slug, report in reports.items():
             (out / slug).mkdir(parents=True)
-            diagnostics.write_json(report, out / slug / "diagnostics.json")
+            reports.write_json(report, out / slug / "diagnostics.json")
         start = time.perf_counter()
         for slug in reports:
             city_outputs(out / slug)

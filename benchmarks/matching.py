@@ -1,4 +1,4 @@
-"""Peer matching: the min-cost flow (icframework.matching) against a three-stage MILP baseline, same inputs.
+"""Peer matching: the min-cost flow (icframework.analysis.matching) against a three-stage MILP baseline, same inputs.
 
 The baseline is the first implementation: scipy.optimize.milp (HiGHS) solved three times (most learners, then
 the largest total potential, then the tie-break). Both must give the same number of learners and the same total.
@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-import icframework.matching as matching
+import icframework.analysis.matching as matching
 
 BASELINE_UP_TO = 50  # the MILP takes ~45 s at 100 cities and ~4 min at 200
 

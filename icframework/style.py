@@ -44,12 +44,9 @@ REVIEW_AND_SUBMIT = "Review and submit"
 SAVED = "Saved"
 NOT_SAVED = "Not saved"
 
-
-def synthetic_notice() -> str:
-    """The sentence every output made from synthetic demo data carries."""
-    from .demo import SYNTHETIC_NOTICE
-
-    return SYNTHETIC_NOTICE
+# -- notices: every output made from synthetic demo data carries one ------------------------------------------
+SYNTHETIC_NOTICE = "Synthetic demo data: invented for demonstration, not real answers from any city."
+SYNTHETIC_PLAN_NOTICE = "Synthetic demo action plan: invented for demonstration, not a real city's plan."
 
 
 def _luminance(colour: str) -> float:

@@ -11,17 +11,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from icframework.actions import (
-    SYNTHETIC_NOTICE,
-    actions_frame,
-    load_into_store,
-    load_plans,
-    parse_plan,
-    progress,
-)
 from icframework.cli import main
 from icframework.errors import ValidationError
+from icframework.model.actions import load_plans, parse_plan, progress
 from icframework.store import Store
+from icframework.store.plans import actions_frame, load_into_store
+from icframework.style import SYNTHETIC_PLAN_NOTICE as SYNTHETIC_NOTICE
 
 REPO_CITIES = Path(__file__).resolve().parent.parent / "cities"
 
@@ -150,7 +145,7 @@ def test_an_impossible_date_is_reported_on_its_line(tmp_path):
 
 def test_plans_load_into_the_store_and_reload_replaces(cities, tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
-    plans = load_plans()
+    plans = load_plans(cities)
     assert load_into_store(store, plans) == 5
     df = actions_frame(store, "testville")
     assert list(df["action_id"]) == ["fine", "finished", "late", "stopped", "vague"]
@@ -159,7 +154,7 @@ def test_plans_load_into_the_store_and_reload_replaces(cities, tmp_path):
         "A3,A4", "housing", "2020-09-30", True)
     assert pd.isna(df.set_index("action_id").loc["vague", "owner"])
     (cities / "testville" / "actions.yaml").write_text(PLAN.split("  - id: vague")[0])
-    assert load_into_store(store, load_plans()) == 3
+    assert load_into_store(store, load_plans(cities)) == 3
     assert len(actions_frame(store)) == 3
     audit = store.audit_frame()
     assert list(audit[audit.action == "load_actions"]["new"]) == ["5 actions", "3 actions"]

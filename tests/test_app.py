@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from icframework import style
 from icframework.app import AssessmentForm, open_form, page_setup, parse_link
 from icframework.cli import main
-from icframework.cli.app import absolute_store_url, voila_argv
+from icframework.cli.app import voila_argv
+from icframework.config import Settings, bundled
 from icframework.errors import AccessDenied
 from icframework.store import Store
 
@@ -286,11 +287,14 @@ def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
     assert "--no-browser" not in voila_argv(nb, port=1, host="h", open_browser=True, pool_size=1, cull_idle=60)
 
 
-def test_store_urls_become_absolute_for_the_kernels(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert absolute_store_url("sqlite:///data/icf.sqlite3") == f"sqlite:///{tmp_path / 'data' / 'icf.sqlite3'}"
-    assert absolute_store_url("sqlite:////srv/icf.sqlite3") == "sqlite:////srv/icf.sqlite3"
-    assert absolute_store_url("postgresql://db/icf") == "postgresql://db/icf"
+def test_store_urls_become_absolute_for_the_kernels(tmp_path):
+    def url(given):
+        return Settings.from_environment({}, tmp_path, store_url=given).store_url
+
+    assert url("sqlite:///data/icf.sqlite3") == f"sqlite:///{tmp_path / 'data' / 'icf.sqlite3'}"
+    assert url("sqlite:////srv/icf.sqlite3") == "sqlite:////srv/icf.sqlite3"
+    assert url("postgresql://db/icf") == "postgresql://db/icf"
+    assert url(None) == f"sqlite:///{tmp_path / 'icf.sqlite3'}"
 
 
 def test_respondents_commands_issue_list_revoke_and_reopen(tmp_path, store):
@@ -328,15 +332,13 @@ def test_the_workbook_is_thin_without_outputs_and_paired():
     import jupytext
     import nbformat
 
-    from icframework.cli.app import workbook_path
-
-    path = workbook_path()
+    path = bundled("workbooks") / "self_assessment.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert [c.cell_type for c in nb.cells] == ["code", "code"]  # markdown would be shown to respondents
     assert all(c.outputs == [] and c.execution_count is None for c in nb.cells)
     assert "from icframework.app import" in nb.cells[0].source
-    assert "open_form(store, query_string())" in nb.cells[1].source
+    assert "app.open(query_string())" in nb.cells[1].source
     assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
     twin = jupytext.read(path.with_suffix(".py"))
     assert [c.source for c in nb.cells] == [c.source for c in twin.cells]

@@ -1,4 +1,4 @@
-"""Briefs from real reports: synthetic demo answers in a real SQLite store, icframework.diagnostics.city_report /
+"""Briefs from real reports: synthetic demo answers in a real SQLite store, icframework.reports.city_report /
 convening_report, then city_outputs / convening_outputs and the nbconvert exporters (`--to icf-pdf|icf-html`)."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from icframework import diagnostics
-from icframework.demo import SYNTHETIC_NOTICE, generate
-from icframework.render import TypstPDFExporter, city_outputs, convening_outputs, render_brief_pdf
-from icframework.render_html import BriefHTMLExporter
-from icframework.render_view import whole
+from icframework.analysis import reports
+from icframework.render import BriefHTMLExporter, TypstPDFExporter, city_outputs, convening_outputs, render_brief_pdf
+from icframework.render.view import whole
 from icframework.store import Store
+from icframework.store.demo import generate
+from icframework.style import SYNTHETIC_NOTICE
 
 ROUND = "virtual-2020"
 
@@ -38,11 +38,11 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cardiff_report(store):
-    return diagnostics.city_report(store, "cardiff", ROUND)
+    return reports.city_report(store, "cardiff", ROUND)
 
 
 def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp_path):
-    diagnostics.write_json(cardiff_report, tmp_path / "diagnostics.json")
+    reports.write_json(cardiff_report, tmp_path / "diagnostics.json")
     written = city_outputs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf", "diagnostics.json"]
     text = pdf_text(written["pdf"].read_bytes())
@@ -60,16 +60,16 @@ def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp
 def test_city_with_no_answers_gets_a_brief_that_says_so(store, tmp_path):
     # Bristol is a phase-one city: it answered in bristol-2019, so a fresh round has none of its answers.
     store.create_round("spring-2021", "inclusive-cities", title="Spring 2021 check-in", synthetic=True)
-    report = diagnostics.city_report(store, "bristol", "spring-2021")
-    diagnostics.write_json(report, tmp_path / "diagnostics.json")
+    report = reports.city_report(store, "bristol", "spring-2021")
+    reports.write_json(report, tmp_path / "diagnostics.json")
     text = pdf_text(city_outputs(tmp_path)["pdf"].read_bytes())
     assert "No answers have been recorded for Bristol in round spring-2021 yet" in text
     assert "out of 100" not in text  # no score is invented
 
 
 def test_convening_outputs_compare_every_city(store, tmp_path):
-    report = diagnostics.convening_report(store, ROUND)
-    diagnostics.write_json(report, tmp_path / "convening.json")
+    report = reports.convening_report(store, ROUND)
+    reports.write_json(report, tmp_path / "convening.json")
     written = convening_outputs(tmp_path)
     text = pdf_text(written["pdf"].read_bytes())
     assert len(report["cities"]) == 12
@@ -105,7 +105,7 @@ def test_exporters_are_registered_with_nbconvert():
 
 
 def test_jupyter_nbconvert_to_icf_pdf(cardiff_report, tmp_path):
-    diagnostics.write_json(cardiff_report, tmp_path / "diagnostics.json")
+    reports.write_json(cardiff_report, tmp_path / "diagnostics.json")
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), tmp_path / "run.ipynb")
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "icf-pdf", "run.ipynb"], cwd=tmp_path,
                    check=True, capture_output=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from icframework import charts
+from icframework.analysis import charts
 
 NOTICE = "Synthetic demo data: invented."
 FRAMEWORK = {"labels": {"principle": "Principle", "area": "Area"}, "thin_threshold": 3}

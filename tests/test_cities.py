@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from icframework.cities import cities_dir, load_cities, load_city, load_convenings
 from icframework.errors import ICFError, NotFoundError, ValidationError
+from icframework.model.cities import example_cities, load_cities, load_city, load_convenings
 
 FOUNDERS = {"bristol", "cardiff", "glasgow", "liverpool", "london", "peterborough"}
 PHASE_TWO = {"belfast", "birmingham", "brighton", "newry-mourne-and-down", "newport", "sheffield"}
@@ -37,7 +37,7 @@ def test_convenings_from_the_programme():
 
 
 def test_a_bad_city_file_names_itself_and_the_field(tmp_path):
-    shutil.copytree(cities_dir() / "bristol", tmp_path / "bristol")
+    shutil.copytree(example_cities() / "bristol", tmp_path / "bristol")
     f = tmp_path / "bristol" / "city.yaml"
     f.write_text(f.read_text().replace("phase: 1", "phase: one"))
     with pytest.raises(ValidationError) as exc:

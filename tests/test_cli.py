@@ -55,8 +55,8 @@ def test_unknown_round_is_a_clear_error(tmp_path):
 
 
 def test_summary_counts_match_the_store(tmp_path):
-    from icframework.demo import generate
     from icframework.store import Store
+    from icframework.store.demo import generate
 
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     store = Store(url)

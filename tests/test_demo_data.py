@@ -5,9 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from icframework.cli import main
-from icframework.demo import DEMO_ROUNDS, generate
-from icframework.exports import answers_table
 from icframework.store import Store
+from icframework.store.demo import DEMO_ROUNDS, generate
+from icframework.store.transfer import answers_table
 
 
 def _fill(path, seed=7):

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from icframework import diagnostics as dg
+from icframework.analysis import reports, scores
 from icframework.errors import ICFError, NotFoundError
-from icframework.framework import load_framework
+from icframework.model.framework import load_framework
 from icframework.store import Round, Store
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "diagnostics-json.md"
@@ -102,7 +102,7 @@ PREVIOUS = [
 
 
 def test_question_scores_means_counts_and_spread(fw):
-    q = dg.question_scores(frame(MAIN), fw)
+    q = scores.question_scores(frame(MAIN), fw)
     # A1.Q1: levels 4, 2, 0 -> 100, 50, 0 -> mean 50; population sd of (0, 2, 4) = sqrt(8/3) = 1.633
     assert q.loc["A1.Q1", "score"] == pytest.approx(50)
     assert q.loc["A1.Q1", "n"] == 3 and not q.loc["A1.Q1", "thin"]
@@ -120,7 +120,7 @@ def test_question_scores_means_counts_and_spread(fw):
 
 
 def test_area_scores_are_weighted_by_question_weight(fw):
-    a = dg.area_scores(frame(MAIN), fw)
+    a = scores.area_scores(frame(MAIN), fw)
     # A1: A1.Q1 (weight 2): 100 + 50 + 0 = 150 -> 300 weighted; A1.Q2 (weight 1): 50 + 100 = 150.
     #     (300 + 150) / (3 * 2 + 2 * 1) = 450 / 8 = 56.25 (an unweighted mean would be 300 / 5 = 60)
     assert a.loc["A1", "score"] == pytest.approx(56.25)
@@ -131,30 +131,30 @@ def test_area_scores_are_weighted_by_question_weight(fw):
 
 
 def test_principle_scores_and_overall(fw):
-    p = dg.principle_scores(frame(MAIN), fw)
+    p = scores.principle_scores(frame(MAIN), fw)
     # P1 = questions A1.Q1 and A1.Q2 = the same answers as area A1: 56.25 over 5
     assert p.loc["P1", "score"] == pytest.approx(56.25) and p.loc["P1", "n"] == 5
     # P2 = A1.Q2 (50, 100; weight 1) and A2.Q1 (25; weight 1): 175 / 3 = 58.33, one don't know
     assert p.loc["P2", "score"] == pytest.approx(175 / 3)
     assert (p.loc["P2", "n"], p.loc["P2", "dont_know"]) == (3, 1)
     # overall: (450 + 25) / (8 + 1) = 52.78 over 6 scored answers
-    overall = dg.overall_score(frame(MAIN), fw)
+    overall = scores.overall_score(frame(MAIN), fw)
     assert overall["score"] == pytest.approx(475 / 9)
     assert (overall["n"], overall["thin"], overall["dont_know"]) == (6, False, 1)
-    assert dg.tier(fw, overall["score"])["tier"] == "Established"  # 52.78 >= 50
-    assert dg.tier(fw, 49.9)["tier"] == "Starting"
-    assert dg.tier(fw, None) == {"tier": None, "tier_description": None}
+    assert scores.tier(fw, overall["score"])["tier"] == "Established"  # 52.78 >= 50
+    assert scores.tier(fw, 49.9)["tier"] == "Starting"
+    assert scores.tier(fw, None) == {"tier": None, "tier_description": None}
 
 
 def test_not_applicable_lowers_the_maximum(fw):
     # One respondent: A1.Q1 = 4 (weight 2), A1.Q2 = n/a. Points 4*2 = 8 of a maximum 4*2 = 8 (A1.Q2 left out):
     # 100, not 8 / 12 = 66.7 as it would be if n/a counted as zero.
-    a = dg.area_scores(frame([(1, "employer", "A1.Q1", 4, "", ""), (1, "employer", "A1.Q2", "na", "", "")]), fw)
+    a = scores.area_scores(frame([(1, "employer", "A1.Q1", 4, "", ""), (1, "employer", "A1.Q2", "na", "", "")]), fw)
     assert a.loc["A1", "score"] == pytest.approx(100)
 
 
 def test_matrix_cells(fw):
-    m = dg.matrix(frame(MAIN), fw).set_index(["principle", "area"])
+    m = scores.matrix(frame(MAIN), fw).set_index(["principle", "area"])
     assert len(m) == 4  # 2 principles x 2 areas
     # P1 x A1: A1.Q1, A1.Q2 -> 56.25 over 5
     assert (m.loc[("P1", "A1"), "questions"], m.loc[("P1", "A1"), "n"]) == (2, 5)
@@ -170,21 +170,21 @@ def test_matrix_cells(fw):
 def test_disagreements_need_two_levels_and_some_spread(fw):
     # respondent 2 answers A1.Q2 with level 2 instead of don't know: A1.Q2 now has levels 2, 2, 4
     rows = [r for r in MAIN if r[2:4] != ("A1.Q2", "dont_know")] + [(2, "employer", "A1.Q2", 2, "", "")]
-    d = dg.disagreements(frame(rows), fw, top=5)
+    d = scores.disagreements(frame(rows), fw, top=5)
     # A1.Q1 (sd 1.633) then A1.Q2 (levels 2, 2, 4: mean 8/3, sd sqrt(((2/3)^2 * 2 + (4/3)^2) / 3) = 0.943);
     # A2.Q1 has a single level and is left out
     assert d["code"].tolist() == ["A1.Q1", "A1.Q2"]
     assert d["spread"].tolist() == pytest.approx([math.sqrt(8 / 3), math.sqrt(8 / 9)])
     assert d["levels"].tolist() == [[0, 2, 4], [2, 2, 4]]
     assert d["n"].tolist() == [3, 3]
-    assert dg.disagreements(frame(MAIN), fw, top=1)["code"].tolist() == ["A1.Q1"]
+    assert scores.disagreements(frame(MAIN), fw, top=1)["code"].tolist() == ["A1.Q1"]
     # everyone agreeing is not a disagreement
     same = [(1, "employer", "A1.Q1", 3, "", ""), (2, "housing", "A1.Q1", 3, "", "")]
-    assert dg.disagreements(frame(same), fw).empty
+    assert scores.disagreements(frame(same), fw).empty
 
 
 def test_sector_coverage(fw):
-    cov = dg.sector_coverage(frame(MAIN), fw, ["local-authority", "employer", "housing"])
+    cov = scores.sector_coverage(frame(MAIN), fw, ["local-authority", "employer", "housing"])
     # local-authority: respondent 1 (3 answers) + respondent 3 (2; the text-only row is no answer) = 5
     assert cov["answered"] == {"local-authority": 5, "employer": 3, "housing": 0}
     assert cov["respondents"] == {"local-authority": 2, "employer": 1, "housing": 0}
@@ -192,13 +192,13 @@ def test_sector_coverage(fw):
     # police (not expected) answers one of three questions: fewer than half -> thin, listed after the expected
     rows = [(1, "local-authority", q, 2, "", "") for q in ("A1.Q1", "A1.Q2", "A2.Q1")]
     rows += [(2, "police", "A1.Q1", "dont_know", "", ""), (3, "housing", "A1.Q1", None, "", "")]
-    cov = dg.sector_coverage(frame(rows), fw, ["local-authority", "housing"])
+    cov = scores.sector_coverage(frame(rows), fw, ["local-authority", "housing"])
     assert cov["answered"] == {"local-authority": 3, "housing": 0, "police": 1}
     assert cov["missing"] == ["housing"] and cov["thin"] == ["police"]
 
 
 def test_evidence_coverage(fw):
-    ev = dg.evidence_coverage(frame(MAIN), fw)
+    ev = scores.evidence_coverage(frame(MAIN), fw)
     # scored answers: 6; backed: respondent 1's A1.Q1 (evidence) and respondent 2's A2.Q1 (link) -> 2 / 6.
     # The don't-know with evidence is not scored; blank evidence ("   ") is no evidence.
     assert ev["share"] == pytest.approx(2 / 6) and ev["n"] == 6
@@ -210,18 +210,18 @@ def test_evidence_coverage(fw):
 def test_compare_directions():
     current = pd.DataFrame({"score": [50, 51.5, 40, 60, math.nan]}, index=["A", "B", "C", "D", "E"])
     previous = pd.DataFrame({"score": [48, 55, math.nan, 57.9, 30]}, index=["A", "B", "C", "D", "E"])
-    out = dg.compare(current, previous)
+    out = scores.compare(current, previous)
     # A +2 (within 2 points) same; B -3.5 down; C no previous -> new; D +2.1 up; E no score now -> null
     assert out["direction"].tolist() == ["same", "down", "new", "up", None]
     assert out["change"].tolist()[:2] == pytest.approx([2, -3.5])
     assert out.loc["C", "previous"] is None and out.loc["E", "change"] is None
-    assert dg.compare(current, None)["direction"].tolist() == ["new"] * 4 + [None]
+    assert scores.compare(current, None)["direction"].tolist() == ["new"] * 4 + [None]
 
 
 def test_strengths_and_gaps_ignore_thin_scores(fw):
     df = frame(MAIN)
-    areas, questions = dg.area_scores(df, fw), dg.question_scores(df, fw)
-    strengths, gaps = dg.strengths_and_gaps(areas, questions, n_areas=2, n_questions=1)
+    areas, questions = scores.area_scores(df, fw), scores.question_scores(df, fw)
+    strengths, gaps = scores.strengths_and_gaps(areas, questions, n_areas=2, n_questions=1)
     # areas: only A1 (56.25) is not thin -> a strength, and then nothing is left for gaps.
     # questions (not thin): A1.Q2 75 (n 2), A1.Q1 50 (n 3); A2.Q1 (25, n 1) is thin and ignored.
     assert [(s["kind"], s["code"]) for s in strengths] == [("area", "A1"), ("question", "A1.Q2")]
@@ -230,23 +230,23 @@ def test_strengths_and_gaps_ignore_thin_scores(fw):
 
 
 def test_core_completeness(fw):
-    q = dg.question_scores(frame(MAIN), fw)
+    q = scores.question_scores(frame(MAIN), fw)
     # core: A1.Q1 (50) and A2.Q1 (25). Level 2 of 4 -> threshold 50: A1.Q1 meets it (at), A2.Q1 does not.
-    assert dg.core_completeness(q, fw) == {"level": 2, "threshold": 50.0, "share": 0.5, "n_core": 2, "n_met": 1,
+    assert scores.core_completeness(q, fw) == {"level": 2, "threshold": 50.0, "share": 0.5, "n_core": 2, "n_met": 1,
                                            "n_scored": 2}
     # level 1 -> threshold 25: both met
-    assert dg.core_completeness(q, fw, level=1)["share"] == 1.0
+    assert scores.core_completeness(q, fw, level=1)["share"] == 1.0
     # a core question nobody scored counts as not met
-    q2 = dg.question_scores(frame([(1, "employer", "A1.Q1", 4, "", "")]), fw)
-    assert dg.core_completeness(q2, fw) == {"level": 2, "threshold": 50.0, "share": 0.5, "n_core": 2,
+    q2 = scores.question_scores(frame([(1, "employer", "A1.Q1", 4, "", "")]), fw)
+    assert scores.core_completeness(q2, fw) == {"level": 2, "threshold": 50.0, "share": 0.5, "n_core": 2,
                                             "n_met": 1, "n_scored": 1}
 
 
 def test_revoked_respondents_and_unknown_questions_are_ignored(fw):
     df = frame(MAIN + [(9, "employer", "A1.Q1", 0, "", ""), (1, "local-authority", "A9.Q9", 0, "", "")])
     df.loc[df["respondent_id"] == 9, "status"] = "revoked"
-    assert dg.question_scores(df, fw).loc["A1.Q1", "score"] == pytest.approx(50)  # still 100, 50, 0
-    assert dg.overall_score(df, fw)["n"] == 6
+    assert scores.question_scores(df, fw).loc["A1.Q1", "score"] == pytest.approx(50)  # still 100, 50, 0
+    assert scores.overall_score(df, fw)["n"] == 6
 
 
 def test_previous_round_skips_empty_rounds_and_other_frameworks(fw_path):
@@ -255,13 +255,13 @@ def test_previous_round_skips_empty_rounds_and_other_frameworks(fw_path):
                ("r3", str(fw_path)))]
     answers = pd.concat([frame(PREVIOUS, "r1"), frame(MAIN, "rx"), frame(MAIN, "r2"), frame(MAIN, "r3")])
     # rx has answers but another framework; r0 has no answers; r3 comes later
-    assert dg.previous_round(rounds, "r2", answers, "tiny") == "r1"
-    assert dg.previous_round(rounds, "r1", answers, "tiny") is None
+    assert reports.previous_round(rounds, "r2", answers, "tiny") == "r1"
+    assert reports.previous_round(rounds, "r1", answers, "tiny") is None
 
 
 # -- the whole report, through a real store ---------------------------------------------------------------
 @pytest.fixture
-def cities_root(tmp_path, monkeypatch):
+def cities_root(tmp_path):
     root = tmp_path / "cities"
     for slug, name in (("x", "Exton"), ("y", "Wyford"), ("z", "Zedby")):
         (root / slug).mkdir(parents=True)
@@ -272,7 +272,6 @@ def cities_root(tmp_path, monkeypatch):
     (root / "convenings.yaml").write_text(yaml.safe_dump({"convenings": [
         {"id": "conv-2", "title": "Second meeting", "city": None, "date": "2020-03-01", "month_only": True,
          "phase": 1, "note": "Online."}]}))
-    monkeypatch.setenv("ICF_CITIES", str(root))
     return root
 
 
@@ -303,8 +302,8 @@ def doc_keys() -> list[str]:
     return re.findall(r'^  "(\w+)":', block, flags=re.M)
 
 
-def test_city_report_numbers_and_shape(store):
-    r = dg.city_report(store, "x", "r2")
+def test_city_report_numbers_and_shape(store, cities_root):
+    r = reports.city_report(store, "x", "r2", cities=cities_root)
     json.dumps(r, allow_nan=False)  # plain JSON, no NaN
     assert set(doc_keys()) <= set(r) and len(doc_keys()) >= 15
     assert r["synthetic"] is False and r["notice"] is None
@@ -343,8 +342,8 @@ def test_city_report_numbers_and_shape(store):
                                     "thin": True}
 
 
-def test_city_report_of_a_city_without_answers(store):
-    r = dg.city_report(store, "y", "r2")
+def test_city_report_of_a_city_without_answers(store, cities_root):
+    r = reports.city_report(store, "y", "r2", cities=cities_root)
     json.dumps(r, allow_nan=False)
     assert r["counts"] == {"respondents": 0, "answers": 0, "scored": 0, "dont_know": 0, "na": 0, "unanswered": 0,
                            "questions": 3}
@@ -358,28 +357,28 @@ def test_city_report_of_a_city_without_answers(store):
     assert r["core"]["share"] == 0.0
 
 
-def test_city_report_accepts_a_preloaded_slice_and_flags_synthetic(store):
+def test_city_report_accepts_a_preloaded_slice_and_flags_synthetic(store, cities_root):
     answers = pd.concat([frame(PREVIOUS, "r1"), frame(MAIN, "r2", synthetic=True), frame(MAIN, "r2", city="y")])
-    r = dg.city_report(store, "x", "r2", answers=answers)
+    r = reports.city_report(store, "x", "r2", answers=answers, cities=cities_root)
     assert r["synthetic"] is True and "Synthetic" in r["notice"]
     assert r["overall"]["score"] == 52.8 and r["previous_round"] == "r1"
     assert r["counts"]["respondents"] == 3  # city y's rows are ignored
 
 
-def test_city_report_refuses_bad_parameters(store):
+def test_city_report_refuses_bad_parameters(store, cities_root):
     with pytest.raises(ICFError, match="not valid"):
-        dg.city_report(store, "../x", "r2")
+        reports.city_report(store, "../x", "r2", cities=cities_root)
     with pytest.raises(NotFoundError, match="unknown city"):
-        dg.city_report(store, "nowhere", "r2")
+        reports.city_report(store, "nowhere", "r2", cities=cities_root)
     with pytest.raises(NotFoundError, match="unknown round 'r9'; rounds in this store: r1, r2"):
-        dg.city_report(store, "x", "r9")
+        reports.city_report(store, "x", "r9", cities=cities_root)
 
 
 def test_write_json_is_atomic_and_strict(tmp_path):
-    path = dg.write_json({"a": 1.5, "b": None}, tmp_path / "out" / "d.json")
+    path = reports.write_json({"a": 1.5, "b": None}, tmp_path / "out" / "d.json")
     assert json.loads(path.read_text()) == {"a": 1.5, "b": None}
     with pytest.raises(ValueError):
-        dg.write_json({"a": math.nan}, tmp_path / "out" / "bad.json")
+        reports.write_json({"a": math.nan}, tmp_path / "out" / "bad.json")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["d.json"]
 
 
@@ -400,8 +399,8 @@ CONVENING = pd.concat([
 ])
 
 
-def test_convening_report(store):
-    c = dg.convening_report(store, "r2", answers=CONVENING, top=2)
+def test_convening_report(store, cities_root):
+    c = reports.convening_report(store, "r2", answers=CONVENING, top=2, root=cities_root)
     json.dumps(c, allow_nan=False)
     assert [x["slug"] for x in c["cities"]] == ["x", "y", "z"]  # cities=None: every city with answers
     assert [x["overall"]["score"] for x in c["cities"]] == [75.0, 43.8, 75.0]
@@ -422,9 +421,9 @@ def test_convening_report(store):
     assert c["synthetic"] is False and c["notice"] is None
 
 
-def test_convening_report_with_chosen_cities(store):
-    c = dg.convening_report(store, "r2", cities="y, nowhere", answers=CONVENING)
+def test_convening_report_with_chosen_cities(store, cities_root):
+    c = reports.convening_report(store, "r2", cities="y, nowhere", answers=CONVENING, root=cities_root)
     assert [(x["slug"], x["name"]) for x in c["cities"]] == [("y", "Wyford"), ("nowhere", "nowhere")]
     assert c["cities"][1]["overall"]["score"] is None and c["cities"][1]["answers"] == 0
     with pytest.raises(ICFError, match="not valid"):
-        dg.convening_report(store, "r2", cities=["../etc"], answers=CONVENING)
+        reports.convening_report(store, "r2", cities=["../etc"], answers=CONVENING, root=cities_root)

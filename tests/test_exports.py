@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from icframework.errors import ValidationError
-from icframework.exports import export_answers, import_answers
 from icframework.store import Store
+from icframework.store.transfer import export_answers, import_answers
 
 FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"]
 

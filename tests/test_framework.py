@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from icframework.cli import main
 from icframework.errors import NotFoundError, ValidationError
-from icframework.framework import BUNDLED, bundled_names, load_framework, parse_framework, validate_path
+from icframework.model.framework import BUNDLED, bundled_names, load_framework, parse_framework, validate_path
 
 # The seeds' titles (seed 003), typed here independently of the YAML files.
 PRINCIPLES = [

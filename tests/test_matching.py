@@ -8,7 +8,7 @@ import random
 import pandas as pd
 import pytest
 
-from icframework.matching import GroupTooSmall, match, score_table
+from icframework.analysis.matching import GroupTooSmall, match, score_table
 
 
 def table(cells: dict[str, dict[str, float]], thin: set[tuple[str, str]] = frozenset()) -> pd.DataFrame:
@@ -185,7 +185,7 @@ LEVELS = {  # one respondent per city answers every question of an area at this 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from icframework.framework import load_framework
+    from icframework.model.framework import load_framework
     from icframework.store import Store, bulk_answers
 
     s = Store(f"sqlite:///{tmp_path_factory.mktemp('kx') / 'icf.sqlite3'}")
@@ -199,7 +199,7 @@ def store(tmp_path_factory):
 
 
 def test_a_round_plan_from_the_store(store):
-    from icframework.exchange import round_pairs
+    from icframework.analysis.exchange import round_pairs
 
     data = round_pairs(store, "r1")
     pairs = {(p["learner"], p["area"]): p for p in data["pairs"]}
@@ -212,9 +212,9 @@ def test_a_round_plan_from_the_store(store):
 
 
 def test_an_enriched_city_report_shows_practices_and_peers_for_its_gaps(store):
-    from icframework.diagnostics import city_report
-    from icframework.exchange import enrich_report, round_pairs
-    from icframework.practices import load_practices
+    from icframework.analysis.exchange import enrich_report, round_pairs
+    from icframework.analysis.reports import city_report
+    from icframework.model.practices import load_practices
 
     report = city_report(store, "cardiff", "r1")
     out = enrich_report(report, pairs=round_pairs(store, "r1"))
@@ -240,8 +240,8 @@ def test_an_enriched_city_report_shows_practices_and_peers_for_its_gaps(store):
 
 
 def test_a_mentor_sees_whom_it_mentors_and_the_convening_gets_the_plan(store):
-    from icframework.diagnostics import city_report, convening_report
-    from icframework.exchange import enrich_convening, enrich_report, round_pairs
+    from icframework.analysis.exchange import enrich_convening, enrich_report, round_pairs
+    from icframework.analysis.reports import city_report, convening_report
 
     bristol = enrich_report(city_report(store, "bristol", "r1"), store=store)
     roles = {(p["role"], p["learner"]) for p in bristol["peers"]}
@@ -254,8 +254,8 @@ def test_a_mentor_sees_whom_it_mentors_and_the_convening_gets_the_plan(store):
 
 
 def test_without_a_plan_or_a_big_enough_group_the_report_says_so(store, tmp_path):
-    from icframework.diagnostics import city_report
-    from icframework.exchange import enrich_report, round_pairs
+    from icframework.analysis.exchange import enrich_report, round_pairs
+    from icframework.analysis.reports import city_report
 
     small = round_pairs(store, "r1", min_group=6)
     out = enrich_report(city_report(store, "cardiff", "r1"), pairs=small, cities_root=tmp_path)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from icframework.cli import main
 from icframework.errors import ValidationError
-from icframework.practices import BUNDLED, load_practices, search, suggest
+from icframework.model.practices import BUNDLED, load_practices, search, suggest
 
 
 def practice(pid: str, title: str = "A title", description: str = "Some words.", areas=("A1",),
@@ -110,7 +110,7 @@ def test_text_search_ignores_case_and_accents_and_ranks_title_hits_first():
     lib = load_practices()
     assert [p.id for p in search(lib, text="MEDELLIN")] == ["medellin-child-ppe", "medellin-good-start"]
     assert search(lib, text="medellin zebra") == []  # every word must appear
-    from icframework.practices import Practice
+    from icframework.model.practices import Practice
 
     mine = [Practice.model_validate(practice("b-desc", "Fair", "A market and another market.")),
             Practice.model_validate(practice("a-title", "Market day", "Stalls.")),
@@ -121,7 +121,7 @@ def test_text_search_ignores_case_and_accents_and_ranks_title_hits_first():
 
 
 def test_suggestions_fit_the_weakest_solid_areas_and_principles_best_first():
-    from icframework.practices import Practice
+    from icframework.model.practices import Practice
 
     lib = [Practice.model_validate(p) for p in [
         practice("fits-a5", areas=("A5",)),                    # weakest area: 2 x 2 = 4

@@ -16,7 +16,8 @@ import pytest
 from pypdf import PdfReader
 
 from icframework.render import render_brief_html, render_brief_pdf
-from icframework.render_view import change_text, contrast, heat_colours, plural_label, whole
+from icframework.render.view import change_text, heat_colours, plural_label, whole
+from icframework.style import contrast_ratio as contrast
 
 DATA = Path(__file__).parent / "data"
 HOSTILE = '#read("/etc/passwd") *bold* _x_ ] [ $x^2$ <script>alert(1)</script> **md** =SUM(A1) @cite \\'

@@ -17,8 +17,11 @@ import pytest
 import zmq
 from click.testing import CliRunner
 
-from icframework import runner
+from icframework.batch import plan as planning
+from icframework.batch import pool
+from icframework.batch.execute import is_kernel_start_race, run_job, with_kernel_retry
 from icframework.cli import main
+from icframework.config import Settings
 from icframework.errors import ICFError, NotFoundError
 from icframework.store import Store
 
@@ -68,9 +71,14 @@ def store_url(tmp_path, monkeypatch):
     return url
 
 
+def settings(store_url, out="build") -> Settings:
+    """The settings a command run in the repository gets: its cities, its workbooks, `out` for the outputs."""
+    return Settings(store_url, cities=ROOT / "cities", workbooks=ROOT / "workbooks", build=Path(out).resolve())
+
+
 def batch(store_url, out, cities=("bristol", "cardiff"), **kw):
     kw = {"notebook": CITY_NB, "convening": False, "render": False, "progress": False, "jobs": 2} | kw
-    return runner.run_batch("r2", list(cities), store_url=store_url, out_dir=out, **kw)
+    return pool.run_batch("r2", list(cities), settings=settings(store_url, out), **kw)
 
 
 def diagnostics(out, city, round_id="r2"):
@@ -155,9 +163,9 @@ def test_cli_exit_code_skips_unchanged_cities_and_reruns_on_change_or_force(stor
 
 def run_here(store_url, out, city, notebook=CITY_NB):
     """One city's job run in this process (what a worker does), without starting a pool."""
-    [job], _ = runner.plan_batch("r2", [city], store_url=store_url, out_dir=out, notebook=notebook,
-                                 convening=False, render=False)
-    return runner.run_job(job)
+    [job], _ = planning.plan_batch("r2", [city], settings(store_url, out), notebook=notebook, convening=False,
+                                 render=False)
+    return run_job(job)
 
 
 def test_a_failing_run_leaves_the_old_outputs_whole(store_url, tmp_path):
@@ -190,7 +198,7 @@ def test_a_failing_run_leaves_the_old_outputs_whole(store_url, tmp_path):
 def test_bad_parameters_fail_before_anything_runs(store_url, tmp_path, cities, round_id, message):
     out = tmp_path / "build"
     with pytest.raises(ICFError, match=re.escape(message)):
-        runner.run_batch(round_id, cities, store_url=store_url, out_dir=out, notebook=CITY_NB, progress=False)
+        pool.run_batch(round_id, cities, settings=settings(store_url, out), notebook=CITY_NB, progress=False)
     assert not out.exists()
     shown = CliRunner().invoke(main, ["run", "--round", round_id, "--cities", ",".join(cities), "--store",
                                       store_url, "--out", str(out), "--notebook", str(CITY_NB)])
@@ -200,12 +208,12 @@ def test_bad_parameters_fail_before_anything_runs(store_url, tmp_path, cities, r
 
 def test_unknown_round_is_a_not_found_error_and_dask_needs_a_scheduler(store_url, tmp_path):
     with pytest.raises(NotFoundError):
-        runner.plan_batch("r9", ["bristol"], store_url=store_url, notebook=CITY_NB, convening=False)
+        planning.plan_batch("r9", ["bristol"], settings(store_url), notebook=CITY_NB, convening=False)
     missing = tmp_path / "typo.sqlite3"
     with pytest.raises(ICFError, match="no answer store at"):
-        runner.plan_batch("r2", ["bristol"], store_url=f"sqlite:///{missing}", notebook=CITY_NB)
+        planning.plan_batch("r2", ["bristol"], settings(f"sqlite:///{missing}"), notebook=CITY_NB)
     assert not missing.exists()  # a mistyped store is reported, not created empty
-    jobs, _ = runner.plan_batch("r2", ["cardiff", "bristol", "cardiff"], store_url=store_url, notebook=CITY_NB,
+    jobs, _ = planning.plan_batch("r2", ["cardiff", "bristol", "cardiff"], settings(store_url), notebook=CITY_NB,
                                 convening=False)
     assert [j.name for j in jobs] == ["cardiff", "bristol"]
     with pytest.raises(ICFError, match="needs --scheduler"):
@@ -295,11 +303,11 @@ def test_kernel_start_races_are_retried_and_cell_errors_are_not():
         return "started"
 
     try:
-        assert runner.with_kernel_retry(start) == "started" and len(calls) == 2
+        assert with_kernel_retry(start) == "started" and len(calls) == 2
     finally:
         taken.close(linger=0)
-    assert runner.is_kernel_start_race(RuntimeError("Kernel died before replying to kernel_info"))
-    assert not runner.is_kernel_start_race(zmq.ZMQError(errno.EACCES))
+    assert is_kernel_start_race(RuntimeError("Kernel died before replying to kernel_info"))
+    assert not is_kernel_start_race(zmq.ZMQError(errno.EACCES))
 
     def cell_error():
         calls.append(1)
@@ -307,13 +315,13 @@ def test_kernel_start_races_are_retried_and_cell_errors_are_not():
 
     calls.clear()
     with pytest.raises(pm.PapermillExecutionError):
-        runner.with_kernel_retry(cell_error)
+        with_kernel_retry(cell_error)
     assert len(calls) == 1
 
 
 def test_round_pairs_are_cached_per_store_revision(tmp_path, monkeypatch):
     """A warm worker computes the round's peer plan once, and again only after the store changed."""
-    from icframework import exchange
+    from icframework.analysis import exchange
 
     monkeypatch.setenv("ICF_CITIES", str(ROOT / "cities"))
     store = Store(f"sqlite:///{tmp_path / 'pairs.sqlite3'}")
@@ -348,18 +356,18 @@ def test_help_describes_every_option():
 
 
 def test_real_workbooks_give_the_same_diagnostics_with_both_engines_and_make_briefs(tmp_path, monkeypatch):
-    from icframework import demo
-    from icframework.cities import load_city
+    from icframework.model.cities import load_city
+    from icframework.store import demo
 
     monkeypatch.setenv("ICF_CITIES", str(ROOT / "cities"))
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     store = Store(url)
     demo.generate(store, cities=[load_city(c) for c in ("bristol", "cardiff", "newport")])
     store.close()
-    common = {"store_url": url, "progress": False, "jobs": 1}
-    warm = runner.run_batch(demo.LATEST_ROUND, ["cardiff"], out_dir=tmp_path / "warm", **common)
-    kernel = runner.run_batch(demo.LATEST_ROUND, ["cardiff"], out_dir=tmp_path / "kernel", engine="kernel",
-                              convening=False, render=False, **common)
+    common = {"progress": False, "jobs": 1}
+    warm = pool.run_batch(demo.LATEST_ROUND, ["cardiff"], settings=settings(url, tmp_path / "warm"), **common)
+    kernel = pool.run_batch(demo.LATEST_ROUND, ["cardiff"], settings=settings(url, tmp_path / "kernel"),
+                              engine="kernel", convening=False, render=False, **common)
     assert warm.ok and kernel.ok, warm.summary() + kernel.summary()
 
     def report(root):

@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from icframework.errors import ValidationError
-from icframework.framework import load_framework, parse_framework
-from icframework.spreadsheet import export_xlsx, framework_yaml, import_xlsx
+from icframework.model.framework import load_framework, parse_framework
+from icframework.model.spreadsheet import export_xlsx, framework_yaml, import_xlsx
 
 
 def test_round_trip_gives_the_same_framework(tmp_path):

@@ -18,7 +18,7 @@
 #
 # Where one city stands in one self-assessment round: scores by area of action and by principle, where the
 # taskforce disagrees, which sectors answered, how much evidence backs the answers and what changed since the
-# city's previous round. Every number is computed by `icframework.diagnostics` (documented and unit-tested
+# city's previous round. Every number is computed by `icframework.analysis` (documented and unit-tested
 # there); this workbook shows them and writes `diagnostics.json`, which the briefs are made from.
 #
 # Run it for another city or round with papermill, for example
@@ -26,10 +26,11 @@
 # or for every city at once with `icf run`.
 
 # %% tags=["parameters"]
-city = "bristol"  # city slug: a folder under cities/ ($ICF_CITIES)
+city = "bristol"  # city slug: a folder of the cities folder
 round_id = "virtual-2020"  # a round in the answer store
 framework = None  # None: the round's own framework; or a bundled framework name or a YAML path
 store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
+cities_dir = None  # None: $ICF_CITIES, else ./cities, else the example programme icframework carries
 output_dir = None  # None: build/<round_id>/<city>
 reference_date = None  # action-plan progress on this date ("YYYY-MM-DD"); None: the round's convening date
 
@@ -41,16 +42,19 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from icframework import charts, diagnostics, exchange
+from icframework.analysis import charts, exchange, reports
+from icframework.config import Settings
 from icframework.store import Store
 
-store = Store(store_url)
+settings = Settings.from_environment(store_url=store_url, cities=cities_dir)
+store = Store(settings.store_url)
 try:
-    report = diagnostics.city_report(store, city, round_id, framework=framework)
-    report = exchange.enrich_report(report, store=store, reference=reference_date)  # practices, peers, actions
+    report = reports.city_report(store, city, round_id, framework=framework, cities=settings.cities)
+    report = exchange.enrich_report(report, store=store, reference=reference_date,  # practices, peers, actions
+                                    cities_root=settings.cities)
 finally:
     store.close()
-written = diagnostics.write_json(report, Path(output_dir or f"build/{round_id}/{city}") / "diagnostics.json")
+written = reports.write_json(report, Path(output_dir or settings.build / round_id / city) / "diagnostics.json")
 charts.summary(report)
 
 # %% [markdown]
@@ -110,9 +114,9 @@ pd.DataFrame(report["questions"]).set_index("code").drop(columns=["text"])
 # %% [markdown]
 # ## Knowledge exchange: practices, peers and the action plan
 #
-# Practices from other cities that fit this city's weakest areas and principles (`icframework.practices`),
-# the city's pairs in the round's peer-learning plan (`icframework.matching`) and the progress of its action
-# plan (`cities/<slug>/actions.yaml`, `icframework.actions`) on the reference date.
+# Practices from other cities that fit this city's weakest areas and principles (`icframework.model.practices`),
+# the city's pairs in the round's peer-learning plan (`icframework.analysis.matching`) and the progress of its action
+# plan (`cities/<slug>/actions.yaml`, `icframework.model.actions`) on the reference date.
 
 # %%
 display(pd.DataFrame(report["practices"], columns=["id", "city", "title", "matched", "why"]))

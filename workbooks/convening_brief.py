@@ -19,7 +19,7 @@
 # The cities of one round side by side, for the facilitators of a convening: scores by area of action per
 # city, the change since each city's previous round, which cities are strongest where (candidates to share
 # their practice) and the gaps most cities have in common (topics for the whole group). Every number is
-# computed by `icframework.diagnostics.convening_report`; this workbook shows them and writes `convening.json`.
+# computed by `icframework.analysis.reports`; this workbook shows them and writes `convening.json`.
 #
 # `papermill workbooks/convening_brief.ipynb out.ipynb -p round_id virtual-2020` (add `-y "cities: [bristol,
 # cardiff]"` to choose the cities), or `icf run`, which runs it after the city workbooks.
@@ -28,6 +28,7 @@
 round_id = "virtual-2020"  # a round in the answer store
 cities = None  # None: every city with answers in the round; or a list of slugs (or "slug,slug")
 store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
+cities_dir = None  # None: $ICF_CITIES, else ./cities, else the example programme icframework carries
 output_dir = None  # None: build/<round_id>/convening
 
 # %%
@@ -38,16 +39,18 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from icframework import charts, diagnostics, exchange
+from icframework.analysis import charts, exchange, reports
+from icframework.config import Settings
 from icframework.store import Store
 
-store = Store(store_url)
+settings = Settings.from_environment(store_url=store_url, cities=cities_dir)
+store = Store(settings.store_url)
 try:
-    convening = diagnostics.convening_report(store, round_id, cities=cities)
+    convening = reports.convening_report(store, round_id, cities=cities, root=settings.cities)
     convening = exchange.enrich_convening(convening)  # the peer-learning plan (`icf match` shows the same)
 finally:
     store.close()
-written = diagnostics.write_json(convening, Path(output_dir or f"build/{round_id}/convening") / "convening.json")
+written = reports.write_json(convening, Path(output_dir or settings.build / round_id / "convening") / "convening.json")
 charts.summary(convening)
 
 # %% [markdown]
@@ -80,7 +83,7 @@ pd.DataFrame(convening["common_gaps"], columns=["area", "title", "low_in", "of",
 # %% [markdown]
 # ## Peer-learning pairs
 #
-# Each city's weakest areas matched with cities strong in them (`icframework.matching`): the rule in plain
+# Each city's weakest areas matched with cities strong in them (`icframework.analysis.matching`): the rule in plain
 # words, then one row per pair with the scores behind it.
 
 # %%

@@ -17,10 +17,10 @@
 # The self-assessment form a taskforce member fills in, served by Voilà with `icf app` (sources stripped, so
 # nothing here is shown). Each person opens it from their own link (?city=...&code=..., issued with
 # `icf respondents add`). All logic is in `icframework.app`; markdown cells would be shown, so there are none.
-from icframework.app import open_form, page_setup, preload, query_string
+from icframework.app import page_setup, preload, query_string
 
-store = preload()  # runs in a preheated kernel, before anyone connects
+app = preload()  # runs in a preheated kernel, before anyone connects: the store and settings `icf app` passed
 page_setup()  # the stylesheet, and a script that sends what is still being typed when the page closes
 
 # %%
-open_form(store, query_string())  # waits for the person's request, then shows their form (or a clear message)
+app.open(query_string())  # waits for the person's request, then shows their form (or a clear message)

@@ -34,14 +34,13 @@ def main():
 
 
 def _register():
-    from . import core  # noqa: F401  (commands attach themselves to `main`)
-
-    for name in ("app", "run", "brief", "exchange"):
-        try:
-            __import__(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
+    from . import (  # noqa: F401
+        app,
+        brief,
+        core,  # noqa: F401  (commands attach themselves to `main`)
+        exchange,
+        run,
+    )
 
 
 _register()

@@ -15,31 +15,12 @@ from urllib.parse import urlencode
 import click
 
 from ..errors import ICFError, NotFoundError
-from ..store import default_url
+from ..store import Store
 from . import main
-from .core import open_store, store_option
+from .core import open_store, settings, store_option
 
 WORKBOOK = "self_assessment.ipynb"
 DEFAULT_PORT = 8866
-
-
-def workbook_path() -> Path:
-    """The form's notebook: $ICF_WORKBOOKS/self_assessment.ipynb, ./workbooks/, or the repository's workbooks/."""
-    candidates = [Path(os.environ["ICF_WORKBOOKS"])] if os.environ.get("ICF_WORKBOOKS") else []
-    candidates += [Path.cwd() / "workbooks", Path(__file__).resolve().parents[2] / "workbooks"]
-    for folder in candidates:
-        if (folder / WORKBOOK).is_file():
-            return (folder / WORKBOOK).resolve()
-    raise NotFoundError(f"cannot find workbooks/{WORKBOOK}; run from the project folder or set ICF_WORKBOOKS")
-
-
-def absolute_store_url(url: str | None) -> str:
-    """The store URL with a relative SQLite path made absolute (the kernels run in the workbooks folder)."""
-    url = url or default_url()
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        return prefix + str(Path(url.removeprefix(prefix)).resolve())
-    return url
 
 
 @cache
@@ -119,7 +100,7 @@ def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, ti
 
 
 def _started(log: bytes, pool_size: int) -> bool:
-    from ..app import KERNEL_READY
+    from ..app.voila import KERNEL_READY
 
     return b"running at" in log and log.count(KERNEL_READY.encode()) >= pool_size
 
@@ -151,14 +132,15 @@ def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
     Every change is saved to the answer store at once; people can close the page and come back to the same
     link at any time.
     """
-    url = absolute_store_url(store_url)
-    store = open_store(url)  # creates the tables now, and fails here (not in a kernel) when the URL is wrong
+    run = settings(store_url)
+    url = run.store_url
+    store = Store(url)  # creates the tables now, and fails here (not in a kernel) when the URL is wrong
     if not store.list_rounds():
         click.secho("Note: the store has no rounds yet. Create one (or run `icf demo-data`) and issue links "
                     "with `icf respondents add`.", fg="yellow", err=True)
     store.close()
-    notebook = workbook_path()
-    env = dict(os.environ, ICF_STORE_URL=url)
+    notebook = run.workbook(WORKBOOK)
+    env = dict(os.environ, **run.as_environment())  # the kernels' settings (icframework.app.voila.preload)
     if host not in ("0.0.0.0", "::", "127.0.0.1", "localhost"):
         env["VOILA_APP_IP"] = host  # where preheated kernels reach the server for the request's query string
     argv = voila_argv(notebook, port=port, host=host, open_browser=not no_browser, pool_size=pool_size,
@@ -190,16 +172,17 @@ def respondents():
               help="Address where people reach `icf app`; it starts every link.")
 def respondents_add(store_url, round_id, city, sector, role, label, count, base_url):
     """Issue personal links for a city's round and print them (codes are shown once; only a hash is kept)."""
-    from ..cities import SECTORS, city_slugs
+    from ..model.cities import city_slugs
+    from ..model.types import check_sector
 
-    if sector not in SECTORS:
-        raise ICFError(f"unknown sector {sector!r}; use one of: {', '.join(SECTORS)}")
-    known = city_slugs()
+    check_sector(sector)
+    run = settings(store_url)
+    known = city_slugs(run.cities)
     if known and city not in known:
         raise NotFoundError(f"unknown city {city!r}; known cities: {', '.join(known)}")
     if count < 1 or (label and count > 1):
         raise ICFError("--count must be 1 or more, and --label only works with --count 1")
-    store = open_store(store_url)
+    store = Store(run.store_url)
     rnd = store.get_round(round_id)
     for _ in range(count):
         resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
-from .core import store_option
+from .core import settings, store_option
 
 
 @main.command("brief")
@@ -28,20 +28,22 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force):
 
     Examples: icf brief cardiff --round virtual-2020; icf brief --convening --round virtual-2020
     """
+    from ..batch.plan import CONVENING
+    from ..batch.pool import run_batch
+    from ..model.types import check_slug
     from ..render import city_outputs, convening_outputs
-    from ..runner import CONVENING, run_batch
-    from ..slugs import check_slug
 
     if bool(city) == convening:
         raise click.UsageError("give one CITY, or --convening for the round's convening brief")
     check_slug(round_id, "round")
     if city:
         check_slug(city, "city")
-    result = run_batch(round_id, [city] if city else None, jobs=1, force=force, store_url=store_url,
-                       out_dir=out_dir, convening=convening, progress=False)
+    run = settings(store_url, build=out_dir)
+    result = run_batch(round_id, [city] if city else None, settings=run, jobs=1, force=force,
+                       convening=convening, progress=False)
     if not result.ok:
         click.echo(result.summary())
         sys.exit(1)
-    folder = out_dir / round_id / (CONVENING if convening else city)
+    folder = run.build / round_id / (CONVENING if convening else city)
     written = (convening_outputs if convening else city_outputs)(folder)  # again: templates may have changed
     click.echo(f"Wrote {written['pdf']}\nWrote {written['html']}")

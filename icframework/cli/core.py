@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from .. import cities as cities_mod
-from ..errors import ValidationError
-from ..framework import bundled_names, load_framework, validate_path
-from ..store import Store, default_url
+from ..config import Settings, sqlite_url
+from ..errors import Problem, ValidationError
+from ..model import cities as cities_mod
+from ..model.framework import bundled_names, load_framework, validate_path
+from ..store import Store
 from . import main
 
 store_option = click.option(
@@ -23,8 +24,13 @@ store_option = click.option(
 )
 
 
-def open_store(url: str | None) -> Store:
-    return Store(url or default_url())
+def settings(store_url: str | None = None, build: Path | None = None) -> Settings:
+    """This command's settings: its options, else the environment and the working folder (see config.py)."""
+    return Settings.from_environment(store_url=store_url, build=build)
+
+
+def open_store(store_url: str | None) -> Store:
+    return Store(settings(store_url).store_url)
 
 
 @main.command()
@@ -40,14 +46,19 @@ def validate(paths):
         for p in paths:
             problems += validate_path(p)
     else:
-        from ..actions import load_plans
-        from ..framework import BUNDLED
-        from ..practices import load_practices
+        from ..model.actions import load_plans
+        from ..model.framework import BUNDLED
+        from ..model.practices import load_practices
 
+        root = settings().cities
         problems += validate_path(BUNDLED)
-        for loader in (cities_mod.load_cities, cities_mod.load_convenings, load_plans, load_practices):
+        if not cities_mod.city_slugs(root):
+            problems.append(Problem(str(root), None, "no city files (<slug>/city.yaml) in this folder"))
+        loaders = (cities_mod.load_cities, cities_mod.load_convenings, load_plans,
+                   lambda root: load_practices(cities_root=root))
+        for loader in loaders:
             try:
-                loader()
+                loader(root)
             except ValidationError as exc:
                 problems += exc.problems
     for p in problems:
@@ -119,7 +130,7 @@ def frameworks_validate(path):
 @click.option("--xlsx", "xlsx", required=True, type=click.Path(path_type=Path), help="Workbook to write.")
 def frameworks_export(name, xlsx):
     """Write a framework's question bank to an Excel workbook for editing."""
-    from ..spreadsheet import export_xlsx
+    from ..model.spreadsheet import export_xlsx
 
     export_xlsx(load_framework(name), xlsx)
     click.echo(f"Wrote {xlsx}. Edit it, then: icf frameworks import {xlsx} --out my-framework.yaml")
@@ -135,8 +146,8 @@ def frameworks_export(name, xlsx):
 )
 def frameworks_import(xlsx, out):
     """Read an edited framework workbook; list every mistake by sheet, row and column, or write the YAML."""
-    from ..exports import atomic_write
-    from ..spreadsheet import framework_yaml, import_xlsx
+    from ..model.spreadsheet import framework_yaml, import_xlsx
+    from ..store.transfer import atomic_write
 
     fw = import_xlsx(xlsx)
     out = out or xlsx.with_name(f"{fw.code}.yaml")
@@ -155,7 +166,7 @@ def cities():
 @cities.command("list")
 def cities_list():
     """List the cities with nation, phase and year joined."""
-    for c in cities_mod.load_cities():
+    for c in cities_mod.load_cities(settings().cities):
         click.echo(f"{c.slug:24} {c.name:26} {c.nation:17} phase {c.phase}  joined {c.year_joined}")
 
 
@@ -163,7 +174,7 @@ def cities_list():
 @click.argument("slug")
 def cities_show(slug):
     """Show one city's profile: leadership roles and taskforce sectors."""
-    c = cities_mod.load_city(slug)
+    c = cities_mod.load_city(slug, settings().cities)
     click.echo(f"{c.name}" + (f" ({c.local_name})" if c.local_name else "") + f", {c.nation}")
     click.echo(f"Phase {c.phase}, joined {c.year_joined}")
     click.echo(f"Senior lead: {c.leadership.senior_lead}\nOperational lead: {c.leadership.operational_lead}")
@@ -173,7 +184,7 @@ def cities_show(slug):
 @cities.command("convenings")
 def cities_convenings():
     """List the programme's convenings."""
-    for cv in cities_mod.load_convenings():
+    for cv in cities_mod.load_convenings(settings().cities):
         click.echo(f"{cv.id:18} {cv.when:15} phase {cv.phase}  {cv.title}")
 
 
@@ -193,24 +204,26 @@ def cities_convenings():
 )
 def demo_data(store_url, seed, extra_cities, cities_dir):
     """Write reproducible SYNTHETIC answers for the programme cities over three rounds."""
-    from ..demo import SYNTHETIC_NOTICE, generate
-    from ..demo import extra_cities as make_extra
-    from ..progress import progress_bar
+    from ..batch.progress import progress_bar
+    from ..store.demo import extra_cities as make_extra
+    from ..store.demo import generate
+    from ..style import SYNTHETIC_NOTICE
 
-    cities = cities_mod.load_cities()
+    run = settings(store_url)
+    cities = cities_mod.load_cities(run.cities)
     if extra_cities:
         if not cities_dir:
             raise click.UsageError(
                 "--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use them)"
             )
         for c in cities:  # the extra-cities folder holds the real twelve too, so it can serve as ICF_CITIES
-            src = cities_mod.cities_dir() / c.slug / "city.yaml"
+            src = run.cities / c.slug / "city.yaml"
             (cities_dir / c.slug).mkdir(parents=True, exist_ok=True)
             (cities_dir / c.slug / "city.yaml").write_bytes(src.read_bytes())
-        conv = cities_mod.cities_dir() / "convenings.yaml"
+        conv = run.cities / "convenings.yaml"
         (cities_dir / "convenings.yaml").write_bytes(conv.read_bytes())
         cities += make_extra(extra_cities, cities_dir, seed)
-    store = open_store(store_url)
+    store = Store(run.store_url)
     with progress_bar(len(cities), "cities") as tick:
         counts = generate(store, seed=seed, cities=cities, progress=lambda _slug: tick())
     click.echo(
@@ -233,7 +246,7 @@ def demo_data(store_url, seed, extra_cities, cities_dir):
 @click.option("--city", default=None, help="Only this city.")
 def export_cmd(store_url, path, fmt, round_id, city):
     """Export answers to CSV, XLSX or JSON (formula-like cells are written inert)."""
-    from ..exports import export_answers
+    from ..store.transfer import export_answers
 
     n = export_answers(open_store(store_url), path, fmt, round_id, city)
     click.echo(f"Wrote {n} answers to {path}")
@@ -244,7 +257,7 @@ def export_cmd(store_url, path, fmt, round_id, city):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_cmd(store_url, path):
     """Import answers from CSV. One bad row and nothing is imported; every bad row is listed."""
-    from ..exports import import_answers
+    from ..store.transfer import import_answers
 
     n = import_answers(open_store(store_url), path)
     click.echo(f"Imported {n} answers from {path}")
@@ -265,7 +278,7 @@ def rounds_cmd(store_url):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def summary_cmd(store_url, round_id, as_json):
     """Per-city summary of the store: answers, respondents, sectors and rounds."""
-    from ..summary import city_summary
+    from ..analysis.summary import city_summary
 
     store = open_store(store_url)
     table = city_summary(store, round_id)
@@ -276,7 +289,7 @@ def summary_cmd(store_url, round_id, as_json):
 
 
 def print_summary(store: Store, table) -> None:
-    from ..demo import SYNTHETIC_NOTICE
+    from ..style import SYNTHETIC_NOTICE
 
     if store.is_synthetic():
         click.secho(SYNTHETIC_NOTICE, fg="yellow")
@@ -298,7 +311,7 @@ DEMO_DIR = Path("build") / "demo"
 def demo_cmd(out, seed):
     """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store,
     summarise them per city, then run the workbooks and briefs for every city (OUT/<round>/<city>/)."""
-    from ..demo import LATEST_ROUND, generate
+    from ..store.demo import LATEST_ROUND, generate
 
     click.echo("1/4 Validating frameworks, cities and convenings...")
     ctx = click.get_current_context()
@@ -306,17 +319,18 @@ def demo_cmd(out, seed):
     db = out / "icf.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    store = Store(f"sqlite:///{db.resolve()}")
+    run = settings(sqlite_url(db), build=out)
+    store = Store(run.store_url)
     click.echo(f"2/4 Writing synthetic demo answers to {db}...")
-    generate(store, seed=seed)
-    from ..summary import city_summary
+    generate(store, seed=seed, cities=cities_mod.load_cities(run.cities))
+    from ..analysis.summary import city_summary
 
     click.echo("3/4 Per-city summary (all rounds):")
     print_summary(store, city_summary(store))
-    from ..runner import run_batch
+    from ..batch.pool import run_batch
 
     click.echo(f"4/4 Running the workbooks for every city of round {LATEST_ROUND} (icf run)...")
-    result = run_batch(LATEST_ROUND, store_url=store.url, out_dir=out)
+    result = run_batch(LATEST_ROUND, settings=run)
     click.echo(result.summary())
     pdfs = sorted((Path(out) / LATEST_ROUND).glob("*/brief.pdf"))
     if pdfs:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from ..store import Store
 from . import main
-from .core import open_store, store_option
+from .core import settings, store_option
 
 practices_option = click.option(
     "--practices", "extra", multiple=True, type=click.Path(exists=True, path_type=Path), metavar="PATH",
@@ -31,9 +32,9 @@ def practices():
 @practices_option
 def practices_list(extra):
     """List every practice: id, codes it illustrates, city and title."""
-    from ..practices import load_practices
+    from ..model.practices import load_practices
 
-    found = load_practices(extra)
+    found = load_practices(extra, settings().cities)
     for p in found:
         click.echo(f"{p.id:40} {_areas(p):18} {p.city} ({p.country}): {p.title}")
     click.echo(f"{len(found)} practices.")
@@ -44,10 +45,10 @@ def practices_list(extra):
 @practices_option
 def practices_show(practice_id, extra):
     """Show one practice in full, with the titles of the areas and principles it illustrates."""
-    from ..framework import load_framework
-    from ..practices import get_practice, load_practices
+    from ..model.framework import load_framework
+    from ..model.practices import get_practice, load_practices
 
-    p = get_practice(load_practices(extra), practice_id)
+    p = get_practice(load_practices(extra, settings().cities), practice_id)
     fw = load_framework(p.codes)
     click.echo(f"{p.title}\n{p.city}, {p.country}  [{p.id}]\n\n{p.description}\n")
     for a in p.areas:
@@ -67,9 +68,9 @@ def practices_show(practice_id, extra):
 @practices_option
 def practices_search(area, principle, theme, text, extra):
     """Find practices by area, principle, theme and words; the best text matches come first."""
-    from ..practices import load_practices, search
+    from ..model.practices import load_practices, search
 
-    hits = search(load_practices(extra), area=area, principle=principle, theme=theme, text=text)
+    hits = search(load_practices(extra, settings().cities), area=area, principle=principle, theme=theme, text=text)
     for p in hits:
         click.echo(f"{p.id:40} {_areas(p):18} {p.city} ({p.country}): {p.title}")
     click.echo(f"{len(hits)} match(es)." if hits else "No practice matches; try fewer words or filters.")
@@ -79,10 +80,11 @@ def practices_search(area, principle, theme, text, extra):
 @practices_option
 def practices_validate(extra):
     """Validate the library and the user's practice files; every problem with file and line. Exit 1 if any."""
-    from ..practices import load_practices, practice_files
+    from ..model.practices import load_practices, practice_files
 
-    found = load_practices(extra)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
-    click.echo(f"All valid: {len(found)} practices in {len(practice_files(extra))} file(s).")
+    root = settings().cities
+    found = load_practices(extra, root)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
+    click.echo(f"All valid: {len(found)} practices in {len(practice_files(extra, root))} file(s).")
 
 
 @main.command("match")
@@ -102,16 +104,18 @@ def match_cmd(store_url, round_id, k, learns, min_gap, focus, min_group, as_json
     The plan is optimal (an exact minimum-cost flow): as many cities as possible learn, then the total score
     difference is as large as possible. The same scores always give the same plan.
     """
-    from ..exchange import round_pairs
+    from ..analysis.exchange import round_pairs
 
-    store = open_store(store_url)
-    data = round_pairs(store, round_id, k=k, learns=learns, min_gap=min_gap, focus=focus, min_group=min_group)
+    run = settings(store_url)
+    store = Store(run.store_url)
+    data = round_pairs(store, round_id, root=run.cities, k=k, learns=learns, min_gap=min_gap, focus=focus,
+                       min_group=min_group)
     synthetic = store.is_synthetic(round_id)
     if as_json:
         click.echo(json.dumps(data | {"round": round_id, "synthetic": synthetic}, indent=1, ensure_ascii=False))
         return
     if synthetic:
-        from ..demo import SYNTHETIC_NOTICE
+        from ..style import SYNTHETIC_NOTICE
 
         click.secho(SYNTHETIC_NOTICE, fg="yellow")
     if data["notice"]:
@@ -143,18 +147,20 @@ def _parse_date(value):
               help="The date progress is judged on (default: today).")
 def actions_list(city, overdue, reference):
     """List actions with their state (done, on track, overdue, dropped, undated) and flags."""
-    from ..actions import SYNTHETIC_NOTICE, load_plan, load_plans, progress
+    from ..model.actions import load_plan, load_plans, progress
+    from ..style import SYNTHETIC_PLAN_NOTICE
 
     try:
         ref = _parse_date(reference) or dt.date.today()
     except ValueError:
         raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--reference") from None
-    plans = [load_plan(city)] if city else load_plans()
+    root = settings().cities
+    plans = [load_plan(city, root)] if city else load_plans(root)
     if city and plans[0] is None:
         click.echo(f"{city} has no action plan yet (cities/{city}/actions.yaml).")
         return
     if any(p.synthetic for p in plans):
-        click.secho(SYNTHETIC_NOTICE, fg="yellow")
+        click.secho(SYNTHETIC_PLAN_NOTICE, fg="yellow")
     click.echo(f"Progress on {ref.isoformat()}:")
     for plan in plans:
         summary = progress(plan, ref)
@@ -174,9 +180,9 @@ def actions_list(city, overdue, reference):
 @actions.command("validate")
 def actions_validate():
     """Validate every city's actions.yaml; every problem with file, line and field. Exit 1 if any."""
-    from ..actions import load_plans
+    from ..model.actions import load_plans
 
-    plans = load_plans()  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
+    plans = load_plans(settings().cities)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
     click.echo(f"All valid: {len(plans)} plan(s), {sum(len(p.actions) for p in plans)} actions.")
 
 
@@ -185,10 +191,12 @@ def actions_validate():
 @click.option("--city", default=None, help="Only this city; default: every city with a plan.")
 def actions_load(store_url, city):
     """Load the validated action plans into the store (replacing what each city had there)."""
-    from ..actions import load_into_store, load_plan, load_plans
+    from ..model.actions import load_plan, load_plans
+    from ..store.plans import load_into_store
 
-    plans = [p for p in ([load_plan(city)] if city else load_plans()) if p is not None]
-    store = open_store(store_url)
+    run = settings(store_url)
+    plans = [p for p in ([load_plan(city, run.cities)] if city else load_plans(run.cities)) if p is not None]
+    store = Store(run.store_url)
     n = load_into_store(store, plans)
     note = " (synthetic demo plans)" if any(p.synthetic for p in plans) else ""
     click.echo(f"Loaded {n} actions from {len(plans)} plan(s){note} into {store.url}")

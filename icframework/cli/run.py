@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
-from .core import store_option
+from .core import settings, store_option
 
 
 @main.command("run")
@@ -47,10 +47,10 @@ def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor,
 
     Example: icf run --round virtual-2020 --cities cardiff,newport --jobs 2
     """
-    from ..runner import run_batch
+    from ..batch.pool import run_batch
 
     slugs = [c.strip() for c in cities.split(",") if c.strip()] if cities is not None else None
-    result = run_batch(round_id, slugs, jobs=jobs, force=force, store_url=store_url, out_dir=out_dir,
+    result = run_batch(round_id, slugs, settings=settings(store_url, build=out_dir), jobs=jobs, force=force,
                        executor=executor, scheduler=scheduler, engine=engine, progress=progress,
                        notebook=notebook, convening=convening, render=render)
     click.echo(result.summary())

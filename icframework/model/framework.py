@@ -6,7 +6,6 @@ A framework is a YAML file (see `data/frameworks/` and the README). `load_framew
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -15,14 +14,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticError
 
-from .errors import NotFoundError, Problem, ValidationError
+from ..config import data_dir
+from ..errors import NotFoundError, Problem, ValidationError
+from .types import Slug, Text, is_slug
 from .yamlio import dotted, line_of, load_yaml, plain, pydantic_problems
 
-DATA = Path(__file__).parent / "data"
+DATA = data_dir()
 BUNDLED = DATA / "frameworks"
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class _Frozen(BaseModel):
@@ -206,7 +204,7 @@ def _resolve_scale(raw: dict, path: Path, doc) -> list[Problem]:
     scale = raw.get("scale")
     if isinstance(scale, str):
         scale_file = DATA / "scales" / f"{scale}.yaml"
-        if not re.fullmatch(r"[a-z0-9-]+", scale) or not scale_file.exists():
+        if not is_slug(scale) or not scale_file.exists():
             known = ", ".join(sorted(p.stem for p in (DATA / "scales").glob("*.yaml")))
             return [
                 Problem(
@@ -302,7 +300,7 @@ def _load_cached(path: str, mtime: float) -> Framework:
 def load_framework(name_or_path: str | Path) -> Framework:
     """A bundled framework by name (`inclusive-cities`) or a user's framework by file path. Cached per file."""
     text = str(name_or_path)
-    path = BUNDLED / f"{text}.yaml" if re.fullmatch(r"[a-z0-9-]+", text) else Path(text)
+    path = BUNDLED / f"{text}.yaml" if is_slug(text) else Path(text)
     if not path.exists():
         raise NotFoundError(
             f"framework {text!r} not found: bundled frameworks are {', '.join(bundled_names())}, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .store import Store
+from ..store.store import Store
 
 
 def city_summary(store: Store, round_id: str | None = None) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError as PydanticError
 
-from .errors import Problem, ValidationError
-from .exports import xlsx_bytes
+from ..errors import Problem, ValidationError
+from ..store.transfer import xlsx_bytes
 from .framework import Framework, _cross_checks
 
 META = [
@@ -70,7 +70,7 @@ def framework_sheets(fw: Framework) -> dict[str, pd.DataFrame]:
 
 
 def export_xlsx(fw: Framework, path: Path) -> Path:
-    from .exports import atomic_write
+    from ..store.transfer import atomic_write
 
     return atomic_write(Path(path), xlsx_bytes(framework_sheets(fw)))
 

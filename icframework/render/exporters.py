@@ -1,11 +1,10 @@
-"""Briefs for facilitators: a PDF and an HTML page per city and per convening, from the executed workbooks.
+"""The nbconvert exporters `icf-pdf` and `icf-html`, and the files a brief is written to.
 
-    city_outputs(build/<round>/<city>/)       diagnostics.json (+ diagnostic.ipynb) -> brief.pdf, brief.html
-    convening_outputs(build/<round>/convening/) convening.json (+ convening.ipynb)  -> brief.pdf, brief.html
+    jupyter nbconvert --to icf-pdf  executed.ipynb      # the workbook's brief as tagged PDF (Typst)
+    jupyter nbconvert --to icf-html executed.ipynb      # ... as one self-contained HTML page
 
-The words come from icframework.render_view, the PDF from Typst (icframework.render_pdf), the HTML from nbconvert
-(icframework.render_html). `jupyter nbconvert --to icf-pdf|icf-html executed.ipynb` does the same for any
-executed workbook.
+Both find the report behind an executed workbook the same way (`find_report`): diagnostics.json or
+convening.json beside the notebook, else the report stored in the notebook's metadata.
 """
 
 from __future__ import annotations
@@ -17,37 +16,14 @@ import nbformat
 from nbconvert.exporters import Exporter
 from traitlets import default
 
-from .errors import NotFoundError
-from .exports import atomic_write
-from .render_html import BriefHTMLExporter, render_html
-from .render_pdf import RenderError, compile_pdf
-from .render_view import city_view, convening_view
-
-__all__ = ["BriefHTMLExporter", "RenderError", "TypstPDFExporter", "city_outputs", "convening_outputs",
-           "find_report", "render_brief_html", "render_brief_pdf", "view_for"]
+from ..errors import NotFoundError
+from ..files import atomic_write
+from .html import BriefTemplate, render_brief_html
+from .pdf import RenderError, render_brief_pdf
+from .view import view_for
 
 CITY_FILES = ("diagnostics.json", "diagnostic.ipynb")
 CONVENING_FILES = ("convening.json", "convening.ipynb")
-
-
-def is_convening(report: dict) -> bool:
-    return "cities" in report and "city" not in report
-
-
-def view_for(report: dict) -> dict:
-    """The plain-language view of a city report or a convening report."""
-    return convening_view(report) if is_convening(report) else city_view(report)
-
-
-def render_brief_pdf(report: dict, view: dict | None = None) -> bytes:
-    """The brief of a city or convening report as tagged PDF (PDF/UA-1 and PDF/A-2a)."""
-    template = "convening_brief.typ" if is_convening(report) else "city_brief.typ"
-    return compile_pdf(template, view or view_for(report))
-
-
-def render_brief_html(report: dict, nb=None, view: dict | None = None) -> str:
-    """The brief of a city or convening report as one self-contained HTML page."""
-    return render_html(view or view_for(report), nb)
 
 
 def load_report(path: Path) -> dict:
@@ -81,10 +57,8 @@ def _outputs(folder: Path, report_name: str, notebook_name: str) -> dict[str, Pa
     nb_path = folder / notebook_name
     nb = nbformat.read(nb_path, as_version=4) if nb_path.is_file() else None
     view = view_for(report)
-    pdf = render_brief_pdf(report, view)
-    html = render_brief_html(report, nb, view)
-    written = {"pdf": atomic_write(folder / "brief.pdf", pdf),
-               "html": atomic_write(folder / "brief.html", html.encode("utf-8"))}
+    written = {"pdf": atomic_write(folder / "brief.pdf", render_brief_pdf(report, view)),
+               "html": atomic_write(folder / "brief.html", render_brief_html(report, nb, view).encode("utf-8"))}
     for path in written.values():
         path.chmod(0o644)  # briefs are for sharing; the atomic temporary file starts private
     return written
@@ -115,3 +89,15 @@ class TypstPDFExporter(Exporter):
         pdf = render_brief_pdf(find_report(nb, resources))
         resources["output_extension"] = ".pdf"
         return pdf, resources
+
+
+class BriefHTMLExporter(BriefTemplate):
+    """`jupyter nbconvert --to icf-html executed.ipynb`: the workbook's brief as one self-contained HTML file."""
+
+    export_from_notebook = "icframework brief (HTML)"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        resources = dict(resources or {})
+        if "icf" not in resources:
+            resources["icf"] = view_for(find_report(nb, resources))
+        return super().from_notebook_node(nb, resources, **kw)

@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
-from .errors import NotFoundError, Problem, ValidationError
-from .slugs import check_slug
+from ..errors import NotFoundError, Problem, ValidationError
+from .types import Sector, Slug, Text, check_slug
 from .yamlio import load_yaml, plain, pydantic_problems
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-
-SECTORS = (
-    "local-authority",
-    "employer",
-    "voluntary-community",
-    "public-health",
-    "education",
-    "arts-culture",
-    "newcomer-led",
-    "housing",
-    "police",
-    "faith",
-    "university",
-)
-Sector = Literal[SECTORS]  # type: ignore[valid-type]
 
 
 class _Frozen(BaseModel):
@@ -69,13 +50,11 @@ class Convening(_Frozen):
         return self.date.strftime("%B %Y") if self.month_only else self.date.isoformat()
 
 
-def cities_dir() -> Path:
-    """Where city folders live: $ICF_CITIES, else ./cities, else the repository's cities/."""
-    env = os.environ.get("ICF_CITIES")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "cities"
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "cities"
+def example_cities() -> Path:
+    """The example programme's cities folder that icframework carries (the twelve Inclusive Cities)."""
+    from ..config import bundled
+
+    return bundled("cities")
 
 
 def _parse(model, path: Path):
@@ -88,7 +67,7 @@ def _parse(model, path: Path):
 
 def load_city(slug: str, root: Path | None = None) -> City:
     check_slug(slug, "city")
-    root = Path(root or cities_dir())
+    root = Path(root or example_cities())
     path = root / slug / "city.yaml"
     if not path.exists():
         raise NotFoundError(f"unknown city {slug!r}: no {path}. Known cities: {', '.join(city_slugs(root))}")
@@ -101,7 +80,7 @@ def load_city(slug: str, root: Path | None = None) -> City:
 
 
 def city_slugs(root: Path | None = None) -> list[str]:
-    root = Path(root or cities_dir())
+    root = Path(root or example_cities())
     return sorted(p.parent.name for p in root.glob("*/city.yaml"))
 
 
@@ -119,7 +98,7 @@ def load_cities(root: Path | None = None) -> list[City]:
 
 
 def load_convenings(root: Path | None = None) -> list[Convening]:
-    path = Path(root or cities_dir()) / "convenings.yaml"
+    path = Path(root or example_cities()) / "convenings.yaml"
     if not path.exists():
         return []
     doc = load_yaml(path)

@@ -18,16 +18,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 from pydantic import ValidationError as PydanticError
 
-from .cities import cities_dir
-from .errors import ICFError, NotFoundError, Problem, ValidationError
+from ..errors import ICFError, NotFoundError, Problem, ValidationError
+from .cities import example_cities
 from .framework import DATA, load_framework
+from .types import Slug, Text
 from .yamlio import line_of, load_yaml, plain, pydantic_problems
 
 BUNDLED = DATA / "practices"
 DEFAULT_CODES = "inclusive-cities"
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^A\d+$")]
 PrincipleCode = Annotated[str, StringConstraints(pattern=r"^P\d+$")]
 Link = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
@@ -66,7 +65,7 @@ class Practice(BaseModel):
 def practice_files(extra: Iterable[Path | str] = (), cities_root: Path | None = None) -> list[Path]:
     """The bundled files, then `cities/practices.yaml` and `cities/practices/*.yaml`, then each of `extra`
     (a file, or a folder of *.yaml files)."""
-    root = Path(cities_root or cities_dir())
+    root = Path(cities_root or example_cities())
     files = sorted(BUNDLED.glob("*.yaml"))
     files += [p for p in [root / "practices.yaml"] if p.is_file()]
     files += sorted((root / "practices").glob("*.yaml")) if (root / "practices").is_dir() else []

@@ -15,23 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import pandas as pd
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticError
 
-from .cities import SECTORS, Sector, cities_dir, city_slugs
-from .errors import ICFError, NotFoundError, Problem, ValidationError
+from ..errors import ICFError, NotFoundError, Problem, ValidationError
+from ..style import SYNTHETIC_PLAN_NOTICE
+from .cities import city_slugs, example_cities
 from .framework import load_framework
-from .slugs import check_slug
-from .store import Store, metadata
+from .types import Sector, Slug, Text, check_slug
 from .yamlio import line_of, load_yaml, plain, pydantic_problems
 
 STATUSES = ("planned", "in-progress", "done", "dropped")
-SYNTHETIC_NOTICE = "Synthetic demo action plan: invented for demonstration, not a real city's plan."
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
 class Action(BaseModel):
@@ -68,7 +63,7 @@ class ActionPlan(BaseModel):
 # -- files ------------------------------------------------------------------------------------------------------
 
 def plan_path(city: str, root: Path | None = None) -> Path:
-    return Path(root or cities_dir()) / check_slug(city, "city") / "actions.yaml"
+    return Path(root or example_cities()) / check_slug(city, "city") / "actions.yaml"
 
 
 def _load(path: Path):
@@ -191,55 +186,12 @@ def progress(plan: ActionPlan, reference: dt.date) -> dict:
                       "days_overdue": days, "flags": action_flags(a), "note": a.note})
     states = Counter(i["state"] for i in items)
     return {"reference": reference.isoformat(), "synthetic": plan.synthetic,
-            "notice": SYNTHETIC_NOTICE if plan.synthetic else None,
+            "notice": SYNTHETIC_PLAN_NOTICE if plan.synthetic else None,
             **{s: states.get(s, 0) for s in ("done", "on_track", "overdue", "dropped", "undated")},
             "flagged": sum(1 for i in items if i["flags"]), "total": len(items), "items": items}
 
 
 # -- the store --------------------------------------------------------------------------------------------------
-
-actions_table = sa.Table(
-    "actions", metadata,
-    sa.Column("city", sa.String(80), primary_key=True),
-    sa.Column("action_id", sa.String(80), primary_key=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("areas", sa.Text, nullable=False),  # comma-separated codes
-    sa.Column("principles", sa.Text, nullable=False),
-    sa.Column("owner", sa.String(40)),
-    sa.Column("start", sa.Date),
-    sa.Column("due", sa.Date),
-    sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("note", sa.Text, nullable=False),
-    sa.Column("synthetic", sa.Boolean, nullable=False),
-    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-
-def load_into_store(store: Store, plans: list[ActionPlan], actor: str = "icf actions load") -> int:
-    """Replace each plan's city's actions in the store with the plan's (one transaction). Returns the count."""
-    actions_table.create(store.engine, checkfirst=True)
-    stamp = dt.datetime.now(dt.UTC)
-    with store.engine.begin() as conn:
-        for plan in plans:
-            conn.execute(actions_table.delete().where(actions_table.c.city == plan.city))
-            conn.execute(actions_table.insert(), [{
-                "city": plan.city, "action_id": a.id, "title": a.title, "areas": ",".join(a.areas),
-                "principles": ",".join(a.principles), "owner": a.owner, "start": a.start, "due": a.due,
-                "status": a.status, "note": a.note, "synthetic": plan.synthetic, "loaded_at": stamp,
-            } for a in plan.actions])
-            store._audit(conn, actor, "load_actions", city=plan.city, new=f"{len(plan.actions)} actions")
-    return sum(len(p.actions) for p in plans)
-
-
-def actions_frame(store: Store, city: str | None = None) -> pd.DataFrame:
-    """The actions loaded into the store, one row each (areas and principles as comma-separated codes)."""
-    actions_table.create(store.engine, checkfirst=True)
-    q = sa.select(actions_table).order_by(actions_table.c.city, actions_table.c.action_id)
-    if city:
-        q = q.where(actions_table.c.city == check_slug(city, "city"))
-    with store.engine.connect() as conn:
-        return pd.read_sql(q, conn)
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -261,5 +213,4 @@ def reference_date(convening: str | None = None, root: Path | None = None) -> Re
     return Reference(today, f"today ({today.isoformat()})")
 
 
-__all__ = ["SECTORS", "STATUSES", "Action", "ActionPlan", "actions_frame", "load_into_store", "load_plan",
-           "load_plans", "parse_plan", "progress", "reference_date"]
+__all__ = ["STATUSES", "Action", "ActionPlan", "load_plan", "load_plans", "parse_plan", "progress", "reference_date"]

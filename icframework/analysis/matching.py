@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 import networkx as nx
 import pandas as pd
 
-from .errors import ICFError
+from ..errors import ICFError
 
 MIN_GROUP = 5
 

@@ -11,138 +11,28 @@ User text (answers, evidence, comments, and the text of a user's own framework) 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import sys
-import time
 from dataclasses import dataclass
 from functools import partial
 from html import escape
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
-from . import style
-from .errors import AccessDenied, ICFError
-from .framework import Framework, Question
-from .store import Respondent, Store
+from .. import style
+from ..errors import AccessDenied, ICFError
+from ..model.framework import Framework, Question
+from ..store.store import Respondent, Store
 
 log = logging.getLogger(__name__)
 
 NO_STORE = ("This app was started without an answer store. The facilitator should start it with "
             "`icf app --store URL`.")
-KERNEL_READY = "[icframework] form kernel ready"
 SAVE_FAILED = ("Your answer is still here, but it could not be saved ({reason}). Check your connection and "
                "change it again, or press “Try saving again”.")
-
-
-# -- entry points for the notebook --------------------------------------------------------------------------------
-def preload() -> Store | None:
-    """Open the store named by $ICF_STORE_URL and load every round's framework (runs in a preheated kernel,
-    before anyone connects). Returns None when no store is configured."""
-    url = os.environ.get("ICF_STORE_URL")
-    if not url:
-        return None
-    store = Store(url)
-    for r in store.list_rounds():
-        try:
-            store.framework_for(r.id)
-        except ICFError:  # a round whose framework file went missing: reported when someone opens it
-            log.exception("cannot load the framework of round %s", r.id)
-    return store
-
-
-def query_string() -> str:
-    """The page's query string. With preheated kernels, waits here until a person actually opens the page."""
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        print(KERNEL_READY, file=sys.__stderr__, flush=True)  # to the server's log, not the page
-        os.environ.update(wait_for_request())
-    return os.environ.get("QUERY_STRING", "")
-
-
-def wait_for_request(attempts: int = 5) -> dict[str, str]:
-    """The request's variables (QUERY_STRING...) that Voilà sends a preheated kernel when someone opens the page.
-
-    Does what `voila.utils.wait_for_request` does (same URL and environment variables), without importing Voilà
-    into the kernel, which takes seconds per kernel.
-    """
-    from websockets.exceptions import WebSocketException
-    from websockets.sync.client import connect
-
-    env = os.environ.get
-    base = env("VOILA_WS_BASE_URL") or env("VOILA_SERVER_URL") or "/"
-    url = (f"{env('VOILA_WS_PROTOCOL') or 'ws'}://{env('VOILA_APP_IP') or '127.0.0.1'}:"
-           f"{env('VOILA_APP_PORT') or '8866'}{base}voila/query/{env('VOILA_KERNEL_ID')}")
-    for attempt in range(attempts):
-        try:
-            with connect(url, open_timeout=10, max_size=2**20) as ws:
-                return json.loads(ws.recv())
-        except (OSError, WebSocketException) as exc:  # e.g. the server is not listening yet
-            print(f"[icframework] cannot reach {url} ({exc}); attempt {attempt + 1}", file=sys.__stderr__)
-            time.sleep(1)
-    return {}
-
-
-def page_setup():
-    """What the page needs before any form: the stylesheet, and a script that, when the page is closed, sends at
-    once any change the widget library was still holding back (it sends one change at a time per field and
-    keeps the latest one until the previous one is acknowledged)."""
-    from IPython.display import HTML
-
-    return HTML(f"<style>{stylesheet()}</style><script>{FLUSH_ON_CLOSE}</script>")
-
-
-# Runs in the page. ipywidgets sends one change per field at a time and holds back the latest one until the kernel
-# has acknowledged the previous one; when the page closes, Voila disposes of the kernel connection. Both the
-# connection's dispose() and `beforeunload` first send what is held back, then hold the page a quarter of a second
-# if a change is still unacknowledged, so that the browser has handed it to the network. Uses
-# window.jupyterapp.widgetManager and the models' throttle fields; does nothing if they are missing.
-FLUSH_ON_CLOSE = """
-(function () {
-  if (window.icfFlushOnClose) { return; }
-  window.icfFlushOnClose = true;
-  var models = new Map(), hooked = false, waited = false;
-  function flush() {
-    var inFlight = false;
-    models.forEach(function (m) {
-      if (!m || !m.comm_live) { return; }
-      if (m._msg_buffer) {
-        m.send_sync_message(m._msg_buffer, m._msg_buffer_callbacks);
-        m._msg_buffer = null;
-      }
-      inFlight = inFlight || m._pending_msgs > 0;
-    });
-    if (inFlight && !waited) {
-      waited = true;
-      var until = Date.now() + 250;
-      while (Date.now() < until) { /* let the browser send it */ }
-    }
-  }
-  function track() {
-    var app = window.jupyterapp, manager = app && app.widgetManager;
-    if (!manager || !manager.registeredModels) { return; }
-    var kernel = manager.kernel;
-    if (!hooked && kernel && kernel.dispose) {
-      hooked = true;
-      var dispose = kernel.dispose.bind(kernel);
-      kernel.dispose = function () { flush(); dispose(); };
-    }
-    manager.registeredModels.forEach(function (id) {
-      if (!models.has(id)) {
-        models.set(id, null);
-        manager.get_model(id).then(function (m) { models.set(id, m); });
-      }
-    });
-  }
-  document.addEventListener("input", track, true);
-  document.addEventListener("focusin", track, true);
-  window.addEventListener("beforeunload", flush, true);
-  window.addEventListener("pagehide", flush, true);
-})();
-"""
 
 
 def parse_link(query: str) -> tuple[str | None, str | None]:
@@ -153,8 +43,9 @@ def parse_link(query: str) -> tuple[str | None, str | None]:
     return (city.strip().lower() if city else None), (code.strip() if code else None)
 
 
-def open_form(store: Store | None, query: str) -> W.Widget:
-    """The form for the respondent the link names, or a friendly message (and no data) when it is not valid."""
+def open_form(store: Store | None, query: str, cities: Path | None = None) -> W.Widget:
+    """The form for the respondent the link names, or a friendly message (and no data) when it is not valid.
+    `cities` is the programme's cities folder (for the city's name; default: the example programme)."""
     if store is None:
         return message_page("The form is not available", NO_STORE)
     city, code = parse_link(query)
@@ -162,7 +53,7 @@ def open_form(store: Store | None, query: str) -> W.Widget:
         respondent = store.authenticate(city, code)
     except AccessDenied as exc:
         return message_page("This link does not open a form", str(exc))
-    return AssessmentForm(store, respondent).widget
+    return AssessmentForm(store, respondent, cities=cities).widget
 
 
 def message_page(title: str, text: str) -> W.Widget:
@@ -256,9 +147,10 @@ class AssessmentForm:
     answerable. `answers` mirrors the store: it changes only with what a save returned.
     """
 
-    def __init__(self, store: Store, respondent: Respondent):
+    def __init__(self, store: Store, respondent: Respondent, *, cities: Path | None = None):
         self.store = store
         self.respondent = respondent
+        self.cities = cities
         self.round = store.get_round(respondent.round_id)
         self.fw = store.framework_for(respondent.round_id)
         self.synthetic = self.round.synthetic or respondent.synthetic
@@ -281,7 +173,7 @@ class AssessmentForm:
         self.footer = kit.box([], "icf-footer", vertical=False)
         parts = [kit.html(self._header_html())]
         if self.synthetic:
-            parts.append(kit.html(f'<p class="icf-synthetic" role="note"><strong>{escape(style.synthetic_notice())}'
+            parts.append(kit.html(f'<p class="icf-synthetic" role="note"><strong>{escape(style.SYNTHETIC_NOTICE)}'
                                   "</strong></p>"))
         parts += [self.progress_html, kit.box(self.nav.values(), "icf-nav", vertical=False),
                   kit.box([self.save_status, self.retry], "icf-savebar", vertical=False), self.body, self.footer]
@@ -449,9 +341,9 @@ class AssessmentForm:
     # -- rendering helpers -----------------------------------------------------------------------------------
     def _header_html(self) -> str:
         try:
-            from .cities import load_city
+            from ..model.cities import load_city
 
-            city = load_city(self.respondent.city).name
+            city = load_city(self.respondent.city, self.cities).name
         except ICFError:
             city = self.respondent.city
         who = self.respondent.role or self.respondent.sector.replace("-", " ")
@@ -525,57 +417,3 @@ def _toggle_class(widget: W.DOMWidget, name: str, on: bool) -> None:
         widget.add_class(name)
     elif not on and name in widget._dom_classes:
         widget.remove_class(name)
-
-
-# -- look ---------------------------------------------------------------------------------------------------------
-def stylesheet() -> str:
-    """The app's stylesheet (colours from `icframework.style`): readable at 375 px, visible focus."""
-    s = style
-    return f"""
-.icf-app {{ max-width: 48rem; margin: 0 auto; color: {s.TEXT}; background: {s.BACKGROUND}; font-family: {s.FONT};
-  font-size: 16px; line-height: 1.5; padding: 0 0.5rem; box-sizing: border-box; width: 100%; }}
-.icf-app * {{ box-sizing: border-box; }}
-.icf-app h1.icf-title {{ color: {s.PRIMARY}; font-size: 1.5rem; margin: 0.5rem 0; line-height: 1.25; }}
-.icf-app h2.icf-area {{ color: {s.PRIMARY}; font-size: 1.25rem; margin: 1rem 0 0.25rem; line-height: 1.3; }}
-.icf-app h3 {{ font-size: 1.05rem; margin: 0.25rem 0; color: {s.TEXT}; }}
-.icf-app .icf-hint {{ color: {s.MUTED}; font-weight: normal; }}
-.icf-app p {{ margin: 0.25rem 0; }}
-.icf-app .widget-html, .icf-app .widget-html-content {{ height: auto; line-height: 1.5; width: 100%; }}
-.icf-app .widget-html-content {{ white-space: normal; font-size: 16px; color: {s.TEXT}; }}
-.icf-synthetic {{ background: {s.ACCENT_TINT}; border-left: 6px solid {s.ACCENT}; padding: 0.5rem 0.75rem;
-  margin: 0.5rem 0; }}
-.icf-message {{ background: {s.ACCENT_TINT}; border-left: 6px solid {s.ACCENT}; padding: 0.75rem; }}
-.icf-card {{ background: {s.SURFACE}; border-left: 4px solid {s.PRIMARY}; padding: 0.5rem 0.75rem;
-  margin: 0.75rem 0; width: 100%; }}
-.icf-qtext {{ font-size: 1.05rem; }}
-.icf-app .widget-radio {{ width: 100%; height: auto; }}
-.icf-app .widget-radio-box {{ width: 100%; }}
-.icf-app .widget-radio-box label {{ white-space: normal; line-height: 1.4; padding: 0.35rem 0; height: auto;
-  display: flex; flex-direction: row-reverse; justify-content: flex-end;
-  align-items: flex-start; gap: 0.5rem; font-size: 15px; color: {s.TEXT}; }}
-.icf-app .widget-radio-box input {{ min-width: 1.1rem; height: 1.1rem; margin-top: 0.15rem;
-  accent-color: {s.PRIMARY}; }}
-.icf-app .icf-field {{ flex-direction: column; align-items: stretch; width: 100%; height: auto; }}
-.icf-app .icf-field .widget-label {{ text-align: left; font-weight: bold; color: {s.TEXT}; font-size: 15px;
-  width: auto; max-width: none; }}
-.icf-app textarea, .icf-app input[type="text"] {{ font-size: 16px; font-family: {s.FONT}; color: {s.TEXT};
-  width: 100%; }}
-.icf-app textarea::placeholder, .icf-app input::placeholder {{ color: {s.MUTED}; opacity: 1; }}
-.icf-app button {{ font-size: 15px; min-height: 2.5rem; border-radius: 4px; white-space: normal; height: auto;
-  text-align: left; line-height: 1.3; padding: 0.4rem 0.75rem; }}
-.icf-app .icf-navbutton, .icf-app .icf-goto {{ background: {s.BACKGROUND}; color: {s.PRIMARY};
-  border: 1px solid {s.PRIMARY}; margin: 0.15rem; max-width: 100%; }}
-.icf-app .icf-navbutton.icf-complete {{ border-width: 2px; }}
-.icf-app .icf-navbutton.icf-current {{ background: {s.PRIMARY}; color: {s.BACKGROUND}; }}
-.icf-app .icf-submit {{ background: {s.PRIMARY}; color: {s.BACKGROUND}; margin: 0.5rem 0.15rem; }}
-.icf-app button:focus-visible, .icf-app input:focus-visible, .icf-app textarea:focus-visible {{
-  outline: 3px solid {s.ACCENT}; outline-offset: 2px; }}
-.icf-nav, .icf-footer {{ flex-wrap: wrap; width: 100%; }}
-.icf-savebar {{ min-height: 1.75rem; flex-wrap: wrap; align-items: center; }}
-.icf-progress p {{ margin: 0.25rem 0; }}
-.icf-track {{ background: {s.PRIMARY_TINT}; height: 0.6rem; border-radius: 0.3rem; overflow: hidden; }}
-.icf-fill {{ background: {s.PRIMARY}; height: 100%; }}
-.icf-ok {{ color: {s.SUCCESS}; }}
-.icf-error {{ color: {s.ERROR}; font-weight: bold; }}
-.icf-done {{ background: {s.PRIMARY_TINT}; padding: 0.5rem 0.75rem; }}
-"""

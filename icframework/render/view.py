@@ -9,23 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
-from .style import COLOURS
+from ..model.types import sector_label
+from ..style import COLOURS, contrast_ratio
 
-SECTOR_LABELS = {
-    "local-authority": "Local authority",
-    "employer": "Employers",
-    "voluntary-community": "Voluntary and community groups",
-    "public-health": "Public health",
-    "education": "Education",
-    "arts-culture": "Arts and culture",
-    "newcomer-led": "Newcomer-led groups",
-    "housing": "Housing",
-    "police": "Police",
-    "faith": "Faith groups",
-    "university": "University",
-}
 EMPTY = "#f2f2f2"  # heatmap cells with no score
 ARROWS = {"up": "▲ up", "down": "▼ down", "same": "● no change", "new": "new"}
 
@@ -84,10 +71,6 @@ def long_date(iso: str | None) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
-def sector_label(slug: str) -> str:
-    return SECTOR_LABELS.get(slug, slug.replace("-", " ").capitalize())
-
-
 def city_heading(city: dict) -> str:
     name, local = city.get("name") or city.get("slug", ""), city.get("local_name")
     return f"{name} ({local})" if local and local != name else name
@@ -114,20 +97,6 @@ def change_text(item: dict) -> str:
     return f"{ARROWS[direction]} {amount} {was}"
 
 
-def _luminance(hex_colour: str) -> float:
-    def chan(v: int) -> float:
-        c = v / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * chan(r) + 0.7152 * chan(g) + 0.0722 * chan(b)
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG contrast ratio between two colours."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
 # Heatmap fills in five steps of 20 points, light to dark: dark text on the three light ones, white on the two
 # dark ones, each pair at least 5:1 contrast. Steps read more easily than a smooth blend, and the value is printed.
 HEAT_STEPS = ("#e6f0f1", "#c2dade", "#8cb5bc", "#2f7480", "#0b5563")
@@ -138,7 +107,7 @@ def heat_colours(score: float | None) -> tuple[str, str]:
     if score is None:
         return EMPTY, COLOURS["text"]
     fill = HEAT_STEPS[min(int(max(score, 0.0) // 20), len(HEAT_STEPS) - 1)]
-    ink = max((COLOURS["text"], "#ffffff"), key=lambda c: contrast(fill, c))
+    ink = max((COLOURS["text"], "#ffffff"), key=lambda c: contrast_ratio(fill, c))
     return fill, ink
 
 
@@ -214,17 +183,6 @@ def _sectors(report: dict) -> dict:
     return {"rows": rows, "summary": " ".join(parts)}
 
 
-@lru_cache(maxsize=256)
-def _city_name(slug: str) -> str:
-    from .cities import load_city
-    from .errors import ICFError
-
-    try:
-        return load_city(slug).name
-    except (ICFError, OSError):
-        return slug
-
-
 def _actions(actions: dict) -> dict:
     """Action-plan progress (icframework.actions.progress) as a sentence and one row per action."""
     counts = [("done", "done"), ("on_track", "on track"), ("overdue", "overdue"), ("dropped", "dropped"),
@@ -242,14 +200,14 @@ def _actions(actions: dict) -> dict:
         areas = it.get("areas") or ([it["area"]] if it.get("area") else [])
         owner = str(it.get("owner") or "")
         rows.append({"title": str(it.get("title") or it.get("id") or ""), "areas": ", ".join(areas),
-                     "owner": SECTOR_LABELS.get(owner, owner), "due": str(it.get("due") or ""), "state": state})
+                     "owner": sector_label(owner) if owner else "", "due": str(it.get("due") or ""), "state": state})
     return {"summary": f"Action plan{on}: {summary}" + (f" ({plural(total, 'action')} in all)." if total else "."),
             "notice": actions.get("notice") or "", "rows": rows}
 
 
 def _peer(p: dict, city_slug: str, titles: dict) -> dict:
-    mentor = p.get("mentor_name") or _city_name(p.get("mentor", ""))
-    learner = p.get("learner_name") or _city_name(p.get("learner", ""))
+    mentor = p.get("mentor_name") or p.get("mentor", "")
+    learner = p.get("learner_name") or p.get("learner", "")
     role = p.get("role") or ("mentor" if p.get("mentor") == city_slug else "learner")
     text = f"{learner} could learn from {mentor}" if role == "learner" else f"{mentor} could mentor {learner}"
     return {"area": p.get("area", ""), "area_title": p.get("area_title") or titles.get(p.get("area", ""), ""),
@@ -489,3 +447,12 @@ def _pairs(pairs: dict | None) -> dict:
     unmatched = [f"{u.get('city', '')}: {u.get('reason', '')}" for u in pairs.get("unmatched") or []]
     return {"pairs": {"method": pairs.get("method") or "", "notice": pairs.get("notice") or "", "rows": rows,
                       "unmatched": "; ".join(unmatched)}}
+
+
+def is_convening(report: dict) -> bool:
+    return "cities" in report and "city" not in report
+
+
+def view_for(report: dict) -> dict:
+    """The plain-language view of a city report or a convening report."""
+    return convening_view(report) if is_convening(report) else city_view(report)

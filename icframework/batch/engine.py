@@ -1,7 +1,7 @@
 """`icf-warm`: a papermill engine that runs a notebook's cells in this process, with the imports already warm.
 
-Starting a Jupyter kernel costs seconds per notebook: a new interpreter, ZMQ sockets, then importing pandas,
-altair and icframework again. A batch of cities pays that once per worker instead. The cells run in an IPython
+Starting a Jupyter kernel costs seconds per notebook: a new interpreter, ZMQ sockets, then importing pandas
+and icframework again. A batch of cities pays that once per worker instead. The cells run in an IPython
 shell that lives as long as the worker process; each notebook gets a FRESH namespace (execution count 1, no
 variables from the previous notebook) and its outputs are captured the way a kernel reports them: ``stream``,
 ``display_data`` (with display ids and clear_output), ``execute_result`` and ``error`` outputs in nbformat.
@@ -190,8 +190,8 @@ def shell() -> WarmShell:
     return WarmShell.instance()
 
 
-def warm_up(modules=("pandas", "altair", "nbformat", "papermill", "icframework.store", "icframework.diagnostics",
-                     "icframework.charts", "icframework.exchange", "icframework.render")) -> None:
+def warm_up(modules=("pandas", "nbformat", "papermill", "icframework.store", "icframework.analysis.reports",
+                     "icframework.analysis.charts", "icframework.analysis.exchange", "icframework.render")) -> None:
     """Import what the workbooks need and create the shell, so the first notebook starts warm."""
     import importlib
 

@@ -12,12 +12,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .cities import SECTORS, City, load_cities
-from .framework import load_framework
-from .slugs import check_slug
+from ..model.cities import City, load_cities
+from ..model.framework import load_framework
+from ..model.types import SECTORS, check_slug
 from .store import Store, bulk_answers
-
-SYNTHETIC_NOTICE = "Synthetic demo data: invented for demonstration, not real answers from any city."
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ def extra_cities(n: int, root: Path, seed: int = 2019) -> list[City]:
                 "senior_lead": "Senior lead (synthetic role)",
                 "operational_lead": "Operational lead",
             },
-            "taskforce_sectors": [str(s) for s in rng.choice(SECTORS, size=k, replace=False)],
+            "taskforce_sectors": [str(s) for s in rng.choice(list(SECTORS), size=k, replace=False)],
             "context": "A synthetic city generated for scale tests; it is not a real place.",
         }
         (root / slug).mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem, ValidationError
+from ..errors import Problem, ValidationError
+from ..files import atomic_write
 from .store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,23 +46,6 @@ def uninert(value: str) -> str:
     if value.startswith("'") and value[1:].startswith(FORMULA_START):
         return value[1:]
     return value
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` so that it appears whole or not at all."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def answers_table(store: Store, round_id: str | None = None, city: str | None = None) -> pd.DataFrame:
@@ -184,8 +166,7 @@ def import_answers(store: Store, path: Path, actor: str = "import") -> int:
 
 
 def _check_row(store: Store, row: dict, round_cache: dict) -> list[tuple[str, str]]:
-    from .cities import SECTORS
-    from .slugs import SLUG_RE
+    from ..model.types import SECTORS, SLUG_RE
 
     bad = []
     for col in REQUIRED:

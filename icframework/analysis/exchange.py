@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .actions import load_plan, progress, reference_date
-from .errors import ICFError, NotFoundError
+from ..errors import ICFError, NotFoundError
+from ..model.actions import load_plan, progress, reference_date
+from ..model.practices import DEFAULT_CODES, Practice, load_practices, suggest
 from .matching import MIN_GROUP, GroupTooSmall, Plan, match
-from .practices import DEFAULT_CODES, Practice, load_practices, suggest
 
 MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group": MIN_GROUP}
 
 
 def round_scores(store, round_id: str, answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every city's area scores in a round: [city, area, title, score, n, thin] (the input of `match`)."""
-    from .diagnostics import area_scores
+    from .scores import area_scores
 
     fw = store.framework_for(round_id)
     if answers is None:
@@ -37,13 +37,13 @@ def round_scores(store, round_id: str, answers: pd.DataFrame | None = None) -> p
     return df[["city", "area", "title", "score", "n", "thin"]]
 
 
-def _names(slugs) -> dict[str, str]:
-    from .cities import load_city
+def _names(slugs, root: Path | None = None) -> dict[str, str]:
+    from ..model.cities import load_city
 
     out = {}
     for slug in slugs:
         try:
-            out[slug] = load_city(slug).name
+            out[slug] = load_city(slug, root).name
         except NotFoundError:
             out[slug] = slug
     return out
@@ -61,12 +61,13 @@ def method(params: dict) -> str:
             "first city.")
 
 
-def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, **params) -> dict:
+def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, *, root: Path | None = None,
+               **params) -> dict:
     """The pairing plan as plain data (the `pairs` key of the convening report); below the minimum group size
     the plan is empty and `notice` says why."""
     params = MATCH_DEFAULTS | params
     df = scores.copy()
-    names = names or _names(sorted(df["city"].unique()))
+    names = names or _names(sorted(df["city"].unique()), root)
     titles = dict(zip(df["area"], df.get("title", df["area"]), strict=True)) if len(df) else {}
     try:
         plan: Plan | None = match(df, names=names, **params)
@@ -82,15 +83,17 @@ def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, **para
     return data | {"params": params, "method": method(params), "notice": None}
 
 
-def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, **params) -> dict:
-    """The pairing plan of a round, straight from the store. Without `answers`, the plan is kept per store
-    revision, so a batch worker computes it once per round instead of once per city."""
+def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, root: Path | None = None,
+                **params) -> dict:
+    """The pairing plan of a round, straight from the store (`root`: the programme's cities folder, for the
+    cities' names). Without `answers`, the plan is kept per store revision, so a batch worker computes it once
+    per round instead of once per city."""
     if answers is not None:
-        return pairs_data(round_scores(store, round_id, answers), **params)
-    key = (store.url, round_id, store.revision(), tuple(sorted(params.items())))
+        return pairs_data(round_scores(store, round_id, answers), root=root, **params)
+    key = (store.url, round_id, store.revision(), str(root), tuple(sorted(params.items())))
     if key not in _PAIRS:
         _PAIRS.clear()
-        _PAIRS[key] = pairs_data(round_scores(store, round_id), **params)
+        _PAIRS[key] = pairs_data(round_scores(store, round_id), root=root, **params)
     return copy.deepcopy(_PAIRS[key])
 
 
@@ -142,7 +145,7 @@ def enrich_report(report: dict, *, store=None, pairs: dict | None = None,
                                limit=limit)
     city, round_info = report["city"]["slug"], report.get("round") or {}
     if pairs is None and store is not None:
-        pairs = round_pairs(store, round_info["id"], **match_params)
+        pairs = round_pairs(store, round_info["id"], root=cities_root, **match_params)
     if pairs is not None:
         out["peers"], out["peers_notice"] = city_peers(pairs, city)
     plan = load_plan(city, cities_root)

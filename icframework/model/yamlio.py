@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from .errors import Problem, ValidationError
+from ..errors import Problem, ValidationError
 
 
 def load_yaml(path: Path) -> Any:

@@ -13,21 +13,17 @@ import nbformat
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from traitlets import default
 
-from .render_pdf import TEMPLATES
-from .style import COLOURS
+from ..style import COLOURS
+from .pdf import TEMPLATES
+from .view import view_for
 
 _lock = threading.Lock()
-_exporter: BriefHTMLExporter | None = None
+_exporter: BriefTemplate | None = None
 
 
-class BriefHTMLExporter(HTMLExporter):
-    """`jupyter nbconvert --to icf-html executed.ipynb`: the workbook's brief as one self-contained HTML file.
-
-    The report is found beside the notebook (diagnostics.json or convening.json) or in the notebook metadata
-    (`icf.diagnostics` / `icf.convening`); see icframework.render.find_report.
-    """
-
-    export_from_notebook = "icframework brief (HTML)"
+class BriefTemplate(HTMLExporter):
+    """The `icf_brief` nbconvert template: prints the view in resources["icf"] and the notebook's `brief` cells.
+    `icframework.render.exporters.BriefHTMLExporter` finds the view for a notebook on disk."""
 
     @default("template_name")
     def _template_name_default(self):
@@ -47,11 +43,7 @@ class BriefHTMLExporter(HTMLExporter):
         return env
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        from .render import find_report, view_for
-
         resources = dict(resources or {})
-        if "icf" not in resources:
-            resources["icf"] = view_for(find_report(nb, resources))
         resources["icf_colours"] = COLOURS
         resources["icf_cells"] = brief_cells(nb)
         # Skip HTMLExporter's BeautifulSoup pass (it adds alt text to images and tabindex to code cells; this
@@ -88,6 +80,11 @@ def render_html(view: dict, nb=None) -> str:
     nb = nb if nb is not None else nbformat.v4.new_notebook()
     with _lock:
         if _exporter is None:
-            _exporter = BriefHTMLExporter()
+            _exporter = BriefTemplate()
         html, _ = _exporter.from_notebook_node(nb, {"icf": view})
     return html
+
+
+def render_brief_html(report: dict, nb=None, view: dict | None = None) -> str:
+    """The brief of a city or convening report as one self-contained HTML page."""
+    return render_html(view or view_for(report), nb)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from pathlib import Path
 
 import typst
 
-from .errors import ICFError
-from .style import COLOURS
+from ..config import bundled
+from ..errors import ICFError
+from ..style import COLOURS
+from .view import is_convening, view_for
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = bundled("templates")
 FONTS = TEMPLATES / "fonts"  # optional extra fonts; Typst's embedded Libertinus Serif covers Welsh and Irish
 PDF_STANDARDS = ["a-2a", "ua-1"]  # both at once: PDF/A-4 would need PDF 2.0, which PDF/UA-1 forbids
 
@@ -56,3 +57,9 @@ def compile_pdf(template: str, view: dict) -> bytes:
                                                timestamp=_timestamp(view.get("generated_at")))
         except typst.TypstError as exc:
             raise RenderError(f"could not render {template}: {exc.message}\n{exc.diagnostic}") from exc
+
+
+def render_brief_pdf(report: dict, view: dict | None = None) -> bytes:
+    """The brief of a city or convening report as tagged PDF (PDF/UA-1 and PDF/A-2a)."""
+    template = "convening_brief.typ" if is_convening(report) else "city_brief.typ"
+    return compile_pdf(template, view or view_for(report))

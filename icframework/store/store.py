@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from .errors import AccessDenied, ICFError, NotFoundError
-from .framework import Framework, load_framework
-from .slugs import check_slug
+from ..errors import AccessDenied, ICFError, NotFoundError
+from ..model.framework import Framework, load_framework
+from ..model.types import check_slug
+from .schema import answers, audit_log, metadata, respondents, rounds
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the form's kernels start faster without it
     import pandas as pd
@@ -27,83 +27,12 @@ if TYPE_CHECKING:  # pandas is imported where it is used: the form's kernels sta
 RESPONSES = ("level", "dont_know", "na")
 ANSWER_FIELDS = ("response", "level", "evidence", "links", "comment")
 
-metadata = sa.MetaData()
-
-rounds = sa.Table(
-    "rounds",
-    metadata,
-    sa.Column("id", sa.String(80), primary_key=True),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("framework", sa.Text, nullable=False),
-    sa.Column("framework_version", sa.String(40), nullable=False),
-    sa.Column("convening", sa.String(80)),
-    sa.Column("opens", sa.Date),
-    sa.Column("closes", sa.Date),
-    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-respondents = sa.Table(
-    "respondents",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("round_id", sa.ForeignKey("rounds.id"), nullable=False),
-    sa.Column("city", sa.String(80), nullable=False, index=True),  # one city's answers without a full scan
-    sa.Column("sector", sa.String(40), nullable=False),
-    sa.Column("role", sa.Text, nullable=False, default=""),
-    sa.Column("label", sa.Text, nullable=False),
-    sa.Column("code_hash", sa.String(64), unique=True),
-    sa.Column("status", sa.String(20), nullable=False, default="open"),
-    sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("submitted_at", sa.DateTime(timezone=True)),
-    sa.UniqueConstraint("round_id", "city", "label"),
-)
-
-answers = sa.Table(
-    "answers",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("respondent_id", sa.ForeignKey("respondents.id"), nullable=False),
-    sa.Column("question", sa.String(40), nullable=False),
-    sa.Column("response", sa.String(20)),  # level | dont_know | na | NULL (only text so far)
-    sa.Column("level", sa.Integer),
-    sa.Column("evidence", sa.Text, nullable=False, default=""),
-    sa.Column("links", sa.Text, nullable=False, default=""),
-    sa.Column("comment", sa.Text, nullable=False, default=""),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("respondent_id", "question"),
-)
-
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("action", sa.String(40), nullable=False),
-    sa.Column("respondent_id", sa.Integer),
-    sa.Column("city", sa.String(80)),
-    sa.Column("round_id", sa.String(80)),
-    sa.Column("question", sa.String(40)),
-    sa.Column("field", sa.String(40)),
-    sa.Column("old", sa.Text),
-    sa.Column("new", sa.Text),
-)
-
-
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
-
-
-def default_url() -> str:
-    """$ICF_STORE_URL, else an SQLite file `icf.sqlite3` in the working directory."""
-    return os.environ.get("ICF_STORE_URL") or f"sqlite:///{Path.cwd() / 'icf.sqlite3'}"
 
 
 @dataclass(frozen=True)
@@ -149,10 +78,12 @@ def _sqlite_engine(url: str) -> sa.Engine:
 
 
 class Store:
-    """One answer store. `Store()` opens the default SQLite file and creates the tables if needed."""
+    """One answer store, opened from its SQLAlchemy URL (`Settings.store_url`); creates the tables if needed."""
 
-    def __init__(self, url: str | None = None):
-        self.url = url or default_url()
+    def __init__(self, url: str):
+        if not url:
+            raise ICFError("no answer store given: pass a SQLAlchemy URL such as sqlite:///icf.sqlite3")
+        self.url = url
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             self.engine = _sqlite_engine(self.url)

@@ -1,0 +1,5 @@
+"""`python -m icframework` is the `icf` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,302 @@
+"""The reports a brief is made from: one city in one round (`city_report`, diagnostics.json) and the cities of a
+round side by side (`convening_report`, convening.json), in the shape of docs/diagnostics-json.md.
+
+Both read the store once and compute every number with the pure functions of `icframework.analysis.scores`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ICFError, NotFoundError
+from ..model.framework import Framework, load_framework
+from .scores import (
+    area_scores,
+    as_float,
+    compare,
+    core_completeness,
+    disagreements,
+    evidence_coverage,
+    matrix,
+    overall_score,
+    prepare,
+    principle_scores,
+    question_scores,
+    question_table,
+    sector_coverage,
+    strengths_and_gaps,
+    tier,
+)
+
+SCHEMA = 1
+
+
+def city_report(store, city_slug: str, round_id: str, framework: Framework | str | None = None, *,
+                cities: Path | None = None, answers: pd.DataFrame | None = None, core_level: int = 2,
+                top_disagreements: int = 5) -> dict:
+    """The diagnostics of one city in one round, in the shape of docs/diagnostics-json.md (JSON-ready).
+
+    `cities` is the programme's cities folder (default: the example programme icframework carries).
+
+    Reads the store once for answers (this city, every round) unless `answers` is given: then it must hold this
+    city's answers to this round and to earlier rounds (other rows are ignored), so a batch can pass slices.
+    """
+    from ..model.cities import load_city
+    from ..model.types import check_slug
+
+    check_slug(city_slug, "city")
+    check_slug(round_id, "round")
+    city = load_city(city_slug, cities)
+    rounds = store.list_rounds()
+    this = _find_round(rounds, round_id)
+    fw = _framework(framework, this)
+    if answers is None:
+        answers = store.answers_frame(None, city_slug)
+    answers = answers[answers["city"] == city_slug]
+    prev_round = previous_round(rounds, round_id, answers, fw.code)
+    prev = question_table(answers[answers["round"] == prev_round], fw) if prev_round else None
+    prepared = prepare(answers[answers["round"] == round_id], fw)
+    now = question_table(prepared, fw)
+    questions = question_scores(now, fw)
+    areas = compare(area_scores(now, fw), area_scores(prev, fw) if prev_round else None)
+    principles = compare(principle_scores(now, fw), principle_scores(prev, fw) if prev_round else None)
+    overall = overall_score(now, fw)
+    strengths, gaps = strengths_and_gaps(areas, questions)
+    synthetic = bool(this.synthetic or city.synthetic or prepared["synthetic"].astype(bool).any())
+    respondents = int(prepared["respondent_id"].nunique())
+    answered = int(prepared["answered"].sum())
+
+    report = {
+        "schema": SCHEMA,
+        "synthetic": synthetic,
+        "notice": _notice(synthetic),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "city": {"slug": city.slug, "name": city.name, "local_name": city.local_name, "nation": city.nation,
+                 "phase": city.phase},
+        "round": _round_info(this, cities),
+        "previous_round": prev_round,
+        "framework": _framework_info(fw),
+        "counts": {"respondents": respondents, "answers": answered, "scored": int(prepared["scored"].sum()),
+                   "dont_know": int(prepared["dont_know"].sum()), "na": int(prepared["na"].sum()),
+                   "unanswered": respondents * len(fw.questions) - answered, "questions": len(fw.questions)},
+        "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])},
+        "areas": _rows(areas, ["title", "score", "n", "thin", "dont_know", "previous", "change", "direction"]),
+        "principles": _rows(principles, ["title", "score", "n", "thin", "dont_know", "previous", "change",
+                                         "direction"]),
+        "matrix": matrix(now, fw).to_dict(orient="records"),
+        "questions": _rows(questions.assign(principles=[list(q.principles) for q in fw.questions]),
+                           ["area", "text", "core", "weight", "principles", "score", "n", "thin", "dont_know",
+                            "na", "spread", "levels"]),
+        "disagreements": disagreements(now, fw, top_disagreements).to_dict(orient="records"),
+        "sectors": sector_coverage(prepared, fw, city.taskforce_sectors),
+        "evidence": evidence_coverage(prepared, fw),
+        "strengths": strengths,
+        "gaps": gaps,
+        "core": core_completeness(questions, fw, core_level),
+    }
+    return jsonable(report)
+
+
+def convening_report(store, round_id: str, cities: list[str] | str | None = None, *, root: Path | None = None,
+                     answers: pd.DataFrame | None = None, top: int = 3) -> dict:
+    """Cities side by side for a convening, in the shape of docs/diagnostics-json.md (second part).
+
+    `cities`: slugs (a list, or one comma-separated string); None means every city with answers in the round.
+    `root` is the programme's cities folder (default: the example programme icframework carries). Reads the store
+    once for answers (all cities, all rounds) unless `answers` is given.
+    """
+    from ..model.cities import load_city
+    from ..model.types import check_slug
+
+    check_slug(round_id, "round")
+    rounds = store.list_rounds()
+    this = _find_round(rounds, round_id)
+    fw = _framework(None, this)
+    if answers is None:
+        answers = store.answers_frame()
+    current = answers[answers["round"] == round_id]
+    slugs = parse_cities(cities) if cities is not None else sorted(current["city"].unique())
+    for slug in slugs:
+        check_slug(slug, "city")
+
+    rows, heat, synthetic = [], [], bool(this.synthetic)
+    for slug in slugs:
+        try:
+            city = load_city(slug, root)
+            name, nation, phase, synthetic = city.name, city.nation, city.phase, synthetic or city.synthetic
+        except NotFoundError:
+            name, nation, phase = slug, None, None
+        mine = answers[answers["city"] == slug]
+        prepared = prepare(mine[mine["round"] == round_id], fw)
+        now = question_table(prepared, fw)
+        synthetic = synthetic or bool(prepared["synthetic"].astype(bool).any())
+        prev = previous_round(rounds, round_id, mine, fw.code)
+        areas = compare(area_scores(now, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
+        overall = overall_score(now, fw)
+        rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
+                     "respondents": int(prepared["respondent_id"].nunique()),
+                     "answers": int(prepared["answered"].sum()),
+                     "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])}})
+        for code, r in areas.iterrows():
+            heat.append({"city": slug, "area": code, "score": as_float(r["score"]), "n": int(r["n"]),
+                         "thin": bool(r["thin"]),
+                         "previous": r["previous"], "change": r["change"], "direction": r["direction"]})
+
+    report = {
+        "schema": SCHEMA,
+        "synthetic": synthetic,
+        "notice": _notice(synthetic),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "round": _round_info(this, root),
+        "framework": _framework_info(fw),
+        "areas": [{"code": a.code, "title": a.title} for a in fw.areas],
+        "cities": rows,
+        "heatmap": heat,
+        "strongest": strongest(heat, fw, top),
+        "common_gaps": common_gaps(heat, rows, fw),
+    }
+    return jsonable(report)
+
+
+def strongest(heat: list[dict], fw: Framework, top: int = 3) -> list[dict]:
+    """Per area, the `top` cities with the highest non-thin score (best first)."""
+    out = []
+    for a in fw.areas:
+        cells = [c for c in heat if c["area"] == a.code and c["score"] is not None and not c["thin"]]
+        best = sorted(cells, key=lambda c: (-c["score"], c["city"]))[:top]
+        out.append({"area": a.code, "title": a.title,
+                    "cities": [{"city": c["city"], "score": c["score"], "n": c["n"]} for c in best]})
+    return out
+
+
+def common_gaps(heat: list[dict], cities: list[dict], fw: Framework) -> list[dict]:
+    """Areas that are low in most cities: an area is *low* for a city when its (non-thin) score is below the
+    city's own overall score; it is a common gap when it is low in more than half of the cities that have a
+    non-thin score for it. Sorted by share of cities (highest first), then by mean score (lowest first)."""
+    overall = {c["slug"]: c["overall"]["score"] for c in cities}
+    out = []
+    for a in fw.areas:
+        cells = [c for c in heat if c["area"] == a.code and c["score"] is not None and not c["thin"]
+                 and overall.get(c["city"]) is not None]
+        low = sorted(c["city"] for c in cells if c["score"] < overall[c["city"]])
+        if cells and len(low) > len(cells) / 2:
+            out.append({"area": a.code, "title": a.title, "low_in": len(low), "of": len(cells),
+                        "share": len(low) / len(cells), "mean": sum(c["score"] for c in cells) / len(cells),
+                        "cities": low})
+    return sorted(out, key=lambda g: (-g["share"], g["mean"], g["area"]))
+
+
+def previous_round(rounds: list, round_id: str, answers: pd.DataFrame, framework_code: str) -> str | None:
+    """The latest round before `round_id` (in `rounds` order) that has answers in `answers` and uses a framework
+    with the same code."""
+    ids = [r.id for r in rounds]
+    have = set(answers["round"].unique()) if len(answers) else set()
+    for r in reversed(rounds[: ids.index(round_id)]):
+        if r.id in have and _framework_code(r.framework) == framework_code:
+            return r.id
+    return None
+
+
+def parse_cities(cities: list[str] | str) -> list[str]:
+    """City slugs from a list or a comma-separated string (papermill passes either)."""
+    if isinstance(cities, str):
+        cities = cities.split(",")
+    return [c.strip() for c in cities if c and c.strip()]
+
+
+def write_json(report: dict, path: str | Path) -> Path:
+    """Write a report as UTF-8 JSON, atomically (no NaN: a NaN would raise)."""
+    from ..files import atomic_write
+
+    data = json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False).encode()
+    return atomic_write(Path(path), data)
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+def _find_round(rounds: list, round_id: str):
+    for r in rounds:
+        if r.id == round_id:
+            return r
+    known = ", ".join(r.id for r in rounds) or "none yet (run `icf demo-data`)"
+    raise NotFoundError(f"unknown round {round_id!r}; rounds in this store: {known}")
+
+
+def _framework(framework, this) -> Framework:
+    if isinstance(framework, Framework):
+        return framework
+    return load_framework(framework or this.framework)
+
+
+def _framework_code(name: str) -> str | None:
+    try:
+        return load_framework(name).code
+    except ICFError:
+        return None
+
+
+def _framework_info(fw: Framework) -> dict:
+    return {"code": fw.code, "title": fw.title, "version": fw.version,
+            "labels": {"principle": fw.labels.principle, "area": fw.labels.area},
+            "scale": [{"value": lv.value, "label": lv.label} for lv in fw.scale.levels],
+            "dont_know": fw.scale.dont_know.label, "not_applicable": fw.scale.not_applicable.label,
+            "thin_threshold": fw.thin_threshold}
+
+
+def _round_info(r, root: Path | None) -> dict:
+    conv = _convenings(root).get(r.convening) if r.convening else None
+    return {"id": r.id, "title": r.title, "convening": r.convening,
+            "convening_title": conv.title if conv else None, "convening_when": conv.when if conv else None}
+
+
+def _convenings(root: Path | None) -> dict:
+    from ..model.cities import example_cities
+
+    path = Path(root or example_cities()) / "convenings.yaml"
+    return _convenings_cached(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@lru_cache(maxsize=4)
+def _convenings_cached(path: str, mtime: float) -> dict:
+    from ..model.cities import load_convenings
+
+    return {c.id: c for c in load_convenings(Path(path).parent)}
+
+
+def _notice(synthetic: bool) -> str | None:
+    from ..style import SYNTHETIC_NOTICE
+
+    return SYNTHETIC_NOTICE if synthetic else None
+
+
+def _rows(table: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return [{"code": code, **{c: row[c] for c in columns}} for code, row in table.iterrows()]
+
+
+ROUNDING = {"score": 1, "previous": 1, "change": 1, "mean": 1, "spread": 2, "share": 3, "threshold": 1}
+
+
+def jsonable(value, key: str | None = None):
+    """Plain JSON data: numpy/pandas scalars become Python ones, NaN/NA become None, numbers are rounded by key
+    (scores to 0.1, spreads to 0.01, shares to 0.001)."""
+    if isinstance(value, dict):
+        return {k: jsonable(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        return round(float(value), ROUNDING[key]) if key in ROUNDING else float(value)
+    return value

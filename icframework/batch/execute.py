@@ -1,0 +1,156 @@
+"""Executing one notebook of a batch (in a worker process): run it in a staging folder, render its briefs, then
+move its files into place.
+
+Each city's outputs appear whole in ``<build>/<round>/<city>/``: the executed ``diagnostic.ipynb``,
+``diagnostics.json``, ``brief.html`` and ``brief.pdf``. A notebook runs in a hidden staging folder beside them; its
+files move into place (``os.replace``) only when the city succeeded. A failed city keeps its old outputs and
+leaves its executed notebook as ``diagnostic.failed.ipynb``.
+
+Speed: with the ``warm`` engine, each worker process imports pandas and icframework once and runs notebook after
+notebook in a fresh namespace (`icframework.batch.engine`); ``engine="kernel"`` starts a real Jupyter kernel per
+notebook instead (papermill's default engine), retrying kernel start-up races.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import atomic_write
+from .plan import MANIFEST, Job
+
+
+@dataclass(frozen=True)
+class JobResult:
+    name: str
+    status: str  # ok | skipped | failed
+    seconds: float = 0.0
+    cell: int | None = None  # index of the failing cell in the executed notebook
+    exec_count: int | None = None  # its execution count (the "In [n]" shown in Jupyter)
+    error: str | None = None  # "ValueError: no answers for ..."
+    notebook: str | None = None  # the executed notebook kept for inspection when failed
+
+
+
+_JOB_LOCK = threading.Lock()  # one job at a time per process (the cwd and the warm shell are process-wide)
+
+
+def warm_worker(engine: str) -> None:
+    """Prepare a worker process: import what every notebook needs, once."""
+    from .engine import warm_up
+
+    if engine == "warm":
+        warm_up()
+    else:
+        warm_up(("papermill", "icframework.render"))
+
+
+def local_worker(engine: str) -> None:
+    """Initialise one of our own worker processes. jsonschema imports rfc3987_syntax (when installed) only to
+    check the "iri" string format, and building its grammar costs about 3 s per process; no workbook checks
+    IRIs, so our workers do without it."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+    warm_worker(engine)
+
+
+def run_job(job: Job) -> JobResult:
+    """Execute one notebook into a staging folder, render it, then move its files into place."""
+    start = time.perf_counter()
+    final = Path(job.out_dir)
+    final.mkdir(parents=True, exist_ok=True)
+    for stale in final.glob(".staging-*"):  # left behind by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=final))
+    executed = staging / f"{job.stem}.ipynb"
+    try:
+        with _JOB_LOCK:
+            _execute(job, executed, staging)
+            _render(job.render, staging)
+        (final / MANIFEST).unlink(missing_ok=True)  # a crash while publishing means: run again next time
+        outputs = _publish(staging, final)
+        manifest = {"inputs": job.inputs, "outputs": outputs, "engine": job.engine,
+                    "seconds": round(time.perf_counter() - start, 3),
+                    "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        atomic_write(final / MANIFEST, json.dumps(manifest, indent=1).encode())
+        (final / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
+        return JobResult(job.name, "ok", time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - one city's failure is reported, never raised
+        from papermill.exceptions import PapermillExecutionError
+
+        kept = None
+        if executed.exists():
+            kept = str(final / f"{job.stem}.failed.ipynb")
+            os.replace(executed, kept)
+        seconds = time.perf_counter() - start
+        if isinstance(exc, PapermillExecutionError):
+            return JobResult(job.name, "failed", seconds, exc.cell_index, exc.exec_count,
+                             f"{exc.ename}: {exc.evalue}", kept)
+        return JobResult(job.name, "failed", seconds, error=f"{type(exc).__name__}: {exc}", notebook=kept)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _execute(job: Job, executed: Path, staging: Path) -> None:
+    import papermill as pm
+
+    kwargs = {"parameters": {**job.parameters, "output_dir": str(staging)}, "progress_bar": False,
+              "request_save_on_cell_execute": False, "cwd": job.cwd}
+    if job.engine == "warm":
+        pm.execute_notebook(job.notebook, str(executed), engine_name="icf-warm", **kwargs)
+    else:
+        with_kernel_retry(lambda: pm.execute_notebook(job.notebook, str(executed), start_timeout=60, **kwargs))
+
+
+def with_kernel_retry(run, attempts: int = 4):
+    """Call `run`, again when a kernel failed to start because of a port clash or a start-up race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return run()
+        except Exception as exc:
+            if attempt == attempts or not is_kernel_start_race(exc):
+                raise
+            time.sleep(0.2 * attempt + random.random() * 0.3)  # jitter: parallel workers must not collide again
+
+
+def is_kernel_start_race(exc: BaseException) -> bool:
+    """A kernel that could not bind its ZMQ ports (EADDRINUSE), or died or hung before answering kernel_info."""
+    import zmq
+
+    if isinstance(exc, zmq.ZMQError):
+        return exc.errno == errno.EADDRINUSE
+    text = str(exc)
+    return isinstance(exc, RuntimeError | TimeoutError) and (
+        "before replying to kernel_info" in text or "didn't respond" in text or "Address already in use" in text)
+
+
+def _render(name: str | None, folder: Path) -> None:
+    """Call icframework.render.<name>(folder): the HTML and PDF briefs."""
+    if not name:
+        return
+    from .. import render
+
+    getattr(render, name)(folder)
+
+
+def _publish(staging: Path, final: Path) -> list[str]:
+    """Move every output from the staging folder into place, each one atomically (os.replace)."""
+    names = []
+    for path in sorted(staging.iterdir()):
+        target = final / path.name
+        if path.is_dir() and target.is_dir():
+            shutil.rmtree(target)
+        os.replace(path, target)
+        names.append(path.name)
+    return names
+
+

@@ -1,0 +1,147 @@
+"""Batch runs: execute the city workbook for every city of a round, in parallel, then the convening workbook.
+
+    settings = Settings.from_environment()
+    result = run_batch("virtual-2020", settings=settings, jobs=2)   # or: icf run --round virtual-2020 --jobs 2
+    print(result.summary())
+
+Planning (plan.py) checks everything and skips unchanged cities before any worker starts; each notebook is then
+executed and rendered by a worker (execute.py): one of a pool of warm local processes, or a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import multiprocessing
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import ICFError
+from .execute import JobResult, local_worker, run_job, warm_worker
+from .plan import CONVENING, Job, plan_batch, up_to_date
+from .progress import progress_bar
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    round_id: str
+    out_dir: str
+    cities: tuple[JobResult, ...]
+    convening: JobResult | None
+    seconds: float
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in (*self.cities, self.convening) if r is not None and r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.cities)
+
+    def summary(self) -> str:
+        lines = [f"{self.round_id}: {len(self.cities)} cities in {self.seconds:.1f} s: {self.count('ok')} ran, "
+                 f"{self.count('skipped')} skipped (unchanged), {self.count('failed')} failed"
+                 + (f"; convening {self.convening.status}" if self.convening else "")]
+        for r in self.failed:
+            where = f"cell {r.cell} (In [{r.exec_count}]): " if r.cell is not None else ""
+            lines.append(f"  FAILED {r.name}: {where}{r.error}")
+            if r.notebook:
+                lines.append(f"         executed notebook kept: {r.notebook}")
+        lines.append(f"Outputs in {Path(self.out_dir) / self.round_id}/")
+        return "\n".join(lines)
+
+
+def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Settings, jobs: int = 2,
+              force: bool = False, executor: str = "local", scheduler: str | None = None, engine: str = "warm",
+              progress: bool = True, notebook: str | Path | None = None,
+              convening_notebook: str | Path | None = None, convening: bool = True,
+              render: bool = True) -> BatchResult:
+    """Run the city workbook for `cities` (default: every city with respondents in the round) and then the
+    convening workbook (unless `convening` is false), making the HTML and PDF briefs of each (unless `render` is
+    false). Bad parameters raise ICFError before anything runs; a failing city does not stop the others (see
+    `BatchResult.failed`).
+
+    `notebook` and `convening_notebook` replace the workbooks (same parameters). From a script, call this under
+    ``if __name__ == "__main__":`` (the local workers are started with multiprocessing's spawn method)."""
+    start = time.perf_counter()
+    if executor not in EXECUTORS:
+        raise ICFError(f"unknown executor {executor!r}: use {' or '.join(EXECUTORS)}")
+    if executor == "dask" and not scheduler:
+        raise ICFError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
+    if jobs < 1:
+        raise ICFError("jobs must be at least 1")
+    city_jobs, conv_job = plan_batch(round_id, cities, settings, engine=engine, notebook=notebook,
+                                     convening_notebook=convening_notebook, convening=convening, render=render)
+    results: dict[str, JobResult] = {}
+    todo = []
+    for job in city_jobs:
+        if not force and up_to_date(job):
+            results[job.name] = JobResult(job.name, "skipped")
+        else:
+            todo.append(job)
+    conv_result = None
+    if conv_job and not force and up_to_date(conv_job):
+        conv_result, conv_job = JobResult(CONVENING, "skipped"), None
+    if todo or conv_job:
+        bar = progress_bar(len(todo) + bool(conv_job), "notebooks", desc=f"icf run {round_id}") if progress \
+            else contextlib.nullcontext(lambda n=1: None)
+        with bar as tick, _workers(executor, scheduler, min(jobs, max(len(todo), 1)), engine) as (submit, done):
+            for result in _run_all(submit, done, todo, tick):
+                results[result.name] = result
+            if conv_job:
+                [conv_result] = _run_all(submit, done, [conv_job], tick)
+    ordered = tuple(results[job.name] for job in city_jobs)
+    return BatchResult(round_id, str(settings.build), ordered, conv_result, time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def _workers(executor: str, scheduler: str | None, n: int, engine: str):
+    """Yield (submit(job) -> future, as_completed) for a pool of warm local processes or a Dask cluster."""
+    if executor == "dask":
+        try:
+            from distributed import Client, as_completed
+        except ImportError:
+            raise ICFError("--executor dask needs dask.distributed: pip install 'icframework[dask]'") from None
+        client = Client(scheduler)
+        try:
+            client.run(warm_worker, engine)
+            yield (lambda job: client.submit(run_job, job, pure=False)), as_completed
+        finally:
+            client.close()
+    else:
+        pool = concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
+                                                      initializer=local_worker, initargs=(engine,))
+        try:
+            yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_all(submit, as_completed, jobs: list[Job], tick):
+    """Submit `jobs` and yield their results as they finish; a crashed worker fails only its own results."""
+    futures = {}
+    for job in jobs:
+        try:
+            futures[submit(job)] = job
+        except Exception as exc:  # noqa: BLE001 - e.g. the pool broke because a worker was killed
+            tick()
+            yield _worker_failed(job, exc)
+    for future in as_completed(list(futures)):
+        job = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001
+            result = _worker_failed(job, exc)
+        tick()
+        yield result
+
+
+def _worker_failed(job: Job, exc: Exception) -> JobResult:
+    return JobResult(job.name, "failed", error=f"worker failed: {type(exc).__name__}: {exc}")

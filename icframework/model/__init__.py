@@ -1,0 +1,1 @@
+"""What a programme is made of, validated: frameworks, cities and convenings, practices and action plans."""

@@ -1,0 +1,64 @@
+"""The small types every part of the package shares: slugs and sectors.
+
+Slugs are the only user input that ever becomes part of a path, so there is one pattern and one length limit for
+every slug (cities, rounds, frameworks, practices, actions), checked by pydantic fields (`Slug`) and by
+`check_slug` where a plain string arrives from a command line, a link or a notebook parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from ..errors import ICFError
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX = 80
+SLUG_RE = re.compile(SLUG_PATTERN)
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# The sectors a taskforce draws on, with the words people read. The keys are what files and the store hold.
+SECTORS: dict[str, str] = {
+    "local-authority": "Local authority",
+    "employer": "Employers",
+    "voluntary-community": "Voluntary and community groups",
+    "public-health": "Public health",
+    "education": "Education",
+    "arts-culture": "Arts and culture",
+    "newcomer-led": "Newcomer-led groups",
+    "housing": "Housing",
+    "police": "Police",
+    "faith": "Faith groups",
+    "university": "University",
+}
+Sector = Literal[tuple(SECTORS)]  # type: ignore[valid-type]
+
+
+def is_slug(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= SLUG_MAX and bool(SLUG_RE.match(value))
+
+
+def check_slug(value: str, what: str = "slug") -> str:
+    """Return `value` if it is a valid slug, else raise with a hint."""
+    if not is_slug(value):
+        raise ICFError(
+            f"{what} {value!r} is not valid: use lower-case letters, digits and single hyphens, at most "
+            f"{SLUG_MAX} characters (for example 'newry-mourne-and-down'); '/', '..' and spaces are not allowed."
+        )
+    return value
+
+
+def check_sector(value: str) -> str:
+    """Return `value` if it is a known sector, else raise with the list."""
+    if value not in SECTORS:
+        raise ICFError(f"unknown sector {value!r}; use one of: {', '.join(SECTORS)}")
+    return value
+
+
+def sector_label(slug: str) -> str:
+    """The words for a sector ('public-health' -> 'Public health'); an unknown one is made readable."""
+    return SECTORS.get(slug, slug.replace("-", " ").capitalize())
