@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test lint app bench clean system-deps
+.PHONY: demo test test-fast lint app bench wheel clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,10 +30,20 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; \
 	fi
 
-## test: install test needs (Python and Debian packages) and run every test, browser tests included
+## test: install test needs (Python and Debian packages) and run every test: unit, real kernels, the built
+## wheel in a fresh virtualenv, Voila in Chromium
 test: $(TESTSTAMP) system-deps
 	$(VENV)/bin/ruff check icframework tests benchmarks
-	$(VENV)/bin/python -m pytest -q
+	$(PYTEST)
+
+## test-fast: the quick loop: no browser, no real kernels, no wheel build (about 20 s)
+test-fast: $(TESTSTAMP)
+	$(VENV)/bin/ruff check icframework tests benchmarks
+	$(PYTEST) -m "not browser and not slow"
+
+## wheel: build the wheel and the sdist into dist/
+wheel: $(TESTSTAMP)
+	$(PY) -m build -q -o dist .
 
 ## app: serve the self-assessment form with Voila
 app: $(STAMP)
@@ -46,4 +57,4 @@ lint: $(TESTSTAMP)
 	$(VENV)/bin/ruff check icframework tests benchmarks
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build dist .pytest_cache

@@ -41,32 +41,34 @@ def validate(paths):
 
     Reports every problem with file and line; exits 1 when any is found.
     """
-    problems = []
+    problems, found, summary = [], [], "All valid."
     if paths:
         for p in paths:
             problems += validate_path(p)
     else:
         from ..model.actions import load_plans
-        from ..model.framework import BUNDLED
+        from ..model.framework import BUNDLED, bundled_names
         from ..model.practices import load_practices
 
         root = settings().cities
         problems += validate_path(BUNDLED)
+        found.append(f"{len(bundled_names())} frameworks")
         if not cities_mod.city_slugs(root):
             problems.append(Problem(str(root), None, "no city files (<slug>/city.yaml) in this folder"))
-        loaders = (cities_mod.load_cities, cities_mod.load_convenings, load_plans,
-                   lambda root: load_practices(cities_root=root))
-        for loader in loaders:
+        loaders = {"cities": cities_mod.load_cities, "convenings": cities_mod.load_convenings,
+                   "action plans": load_plans, "practices": lambda root: load_practices(cities_root=root)}
+        for what, loader in loaders.items():
             try:
-                loader(root)
+                found.append(f"{len(loader(root))} {what}")
             except ValidationError as exc:
                 problems += exc.problems
+        summary = f"All valid: {', '.join(found)} in {root}."
     for p in problems:
         click.secho(str(p), fg="red")
     if problems:
         click.echo(f"{len(problems)} problem(s) found.")
         sys.exit(1)
-    click.echo("All valid.")
+    click.echo(summary)
 
 
 @main.group()

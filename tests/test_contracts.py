@@ -1,0 +1,131 @@
+"""What icframework assumes about other libraries' internals, checked against the installed versions.
+
+pyproject.toml bounds each of these libraries below its next major (or minor) release; when a bound is raised,
+these tests say whether the assumption still holds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+
+def test_voila_preheated_kernels_ask_for_the_request_where_we_ask(monkeypatch):
+    """app/voila.py re-implements `voila.utils.wait_for_request` without importing Voilà into the kernel: same
+    environment variables, same websocket URL, a JSON object of variables as the answer."""
+    import voila.utils
+
+    from icframework.app.voila import request_url
+
+    env = {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-123", "VOILA_APP_IP": "10.1.2.3",
+           "VOILA_APP_PORT": "9999", "VOILA_WS_PROTOCOL": "wss", "VOILA_SERVER_URL": "/forms/"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("VOILA_WS_BASE_URL", raising=False)
+    asked = []
+
+    async def fake_request_info(url):
+        asked.append(url)
+        return '{"QUERY_STRING": "city=bristol&code=x"}'
+
+    monkeypatch.setattr(voila.utils, "_get_request_info", fake_request_info)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    voila.utils.wait_for_request()
+    assert asked == [request_url(env)] == ["wss://10.1.2.3:9999/forms/voila/query/k-123"]
+    import os
+
+    assert os.environ["QUERY_STRING"] == "city=bristol&code=x"
+    monkeypatch.setenv("VOILA_WS_BASE_URL", "/ws/")
+    voila.utils.wait_for_request()
+    assert asked[-1] == request_url(os.environ) == "wss://10.1.2.3:9999/ws/voila/query/k-123"
+
+
+def test_voila_serves_the_request_to_the_kernel_on_that_route():
+    from voila import app
+
+    source = inspect.getsource(app)
+    assert re.search(r'r"/voila/query/%s" % _kernel_id_regex\s*\),\s*RequestInfoSocketHandler', source)
+
+
+def test_papermill_execution_manager_has_what_the_warm_engine_calls():
+    """batch/engine.py drives papermill's NotebookExecutionManager itself and replaces its `save`."""
+    from papermill.engines import NotebookExecutionManager, papermill_engines
+    from papermill.utils import nb_kernel_name, nb_language
+
+    params = inspect.signature(NotebookExecutionManager.__init__).parameters
+    assert {"nb", "output_path", "progress_bar", "log_output", "autosave_cell_every"} <= set(params)
+    for method in ("notebook_start", "cell_start", "cell_complete", "cell_exception", "notebook_complete",
+                   "cleanup_pbar", "save"):
+        assert callable(getattr(NotebookExecutionManager, method))
+    assert callable(nb_kernel_name) and callable(nb_language)
+    from icframework.batch.engine import WarmEngine
+
+    assert papermill_engines.get_engine("icf-warm") is WarmEngine  # registered through the entry point
+
+
+def test_ipython_shell_hooks_the_warm_engine_overrides():
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    assert {"displayhook_class", "display_pub_class"} <= set(InteractiveShell.class_trait_names())
+    for method in ("start_displayhook", "write_output_prompt", "write_format_data", "finish_displayhook"):
+        assert callable(getattr(DisplayHook, method))
+    publish = inspect.signature(DisplayPublisher.publish).parameters
+    assert {"data", "metadata", "transient", "update"} <= set(publish)
+    assert callable(DisplayPublisher.clear_output)
+    assert list(inspect.signature(InteractiveShell._showtraceback).parameters)[1:] == ["etype", "evalue", "stb"]
+    from ipykernel.jsonutil import encode_images
+    from jupyter_client.jsonutil import json_default
+
+    assert callable(encode_images) and callable(json_default)
+
+
+def test_ipywidgets_private_parts_the_form_uses():
+    import ipywidgets as W
+    from ipywidgets.widgets.widget_description import DescriptionStyle
+    from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
+
+    assert issubclass(HTMLStyle, DescriptionStyle) and issubclass(TextStyle, DescriptionStyle)
+    assert "_dom_classes" in W.HTML().keys
+
+
+def test_the_widget_manager_in_voilas_pages_has_the_fields_flush_js_reads():
+    """assets/flush.js sends a field's held-back change when the page closes, through the widget model's
+    `_msg_buffer`, `_pending_msgs`, `send_sync_message` and `comm_live` (ipywidgets' JavaScript, as bundled by
+    Voilà)."""
+    import sys
+
+    from icframework.app.voila import asset
+
+    script = asset("flush.js")
+    fields = ["_msg_buffer", "_pending_msgs", "send_sync_message", "comm_live"]
+    assert all(f in script for f in fields)
+    bundles = list((Path(sys.prefix) / "share" / "jupyter" / "voila" / "labextensions").rglob("*.js"))
+    manager8 = [b for b in bundles if "widgets-manager8" in str(b)]
+    assert manager8, "Voilà's widget manager for ipywidgets 8 is not installed"
+    text = "".join(b.read_text(errors="ignore") for b in manager8)
+    assert all(f in text for f in fields)
+
+
+def test_nbconvert_template_exporter_parts_the_html_brief_uses():
+    """render/html.py calls TemplateExporter.from_notebook_node directly (skipping HTMLExporter's BeautifulSoup
+    pass) and turns on autoescaping in `_create_environment`."""
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+
+    assert issubclass(HTMLExporter, TemplateExporter)
+    assert callable(TemplateExporter._create_environment)
+    from icframework.render.html import BriefTemplate
+
+    env = BriefTemplate()._create_environment()
+    assert env.autoescape is True
+
+
+def test_jupyter_server_kernel_manager_methods_icf_app_overrides():
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    assert list(inspect.signature(AsyncMappingKernelManager.shutdown_kernel).parameters) == [
+        "self", "kernel_id", "now", "restart"]
+    assert list(inspect.signature(AsyncMappingKernelManager.shutdown_all).parameters) == ["self", "now"]
+    assert inspect.iscoroutinefunction(AsyncMappingKernelManager.shutdown_kernel)
