@@ -170,7 +170,12 @@ def test_cli_list_validate_and_load(cities, tmp_path):
     listed = [line.split()[1] for line in res.output.splitlines() if line.startswith("  ")]
     assert listed == ["late"] and "29 days late" in res.output
     assert "All valid: 1 plan(s), 5 actions." in runner.invoke(main, ["actions", "validate"]).output
-    res = runner.invoke(main, ["actions", "load", "--store", f"sqlite:///{tmp_path / 's.sqlite3'}"])
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    missing = runner.invoke(main, ["actions", "load", "--store", url])
+    assert missing.exit_code == 1 and f"no answer store at {tmp_path / 's.sqlite3'}" in missing.output
+    assert not (tmp_path / "s.sqlite3").exists()  # a mistyped store is reported, never created empty
+    Store(url).close()
+    res = runner.invoke(main, ["actions", "load", "--store", url])
     assert res.exit_code == 0 and "Loaded 5 actions from 1 plan(s) (synthetic demo plans)" in res.output
     (cities / "testville" / "actions.yaml").write_text(PLAN.replace("status: done", "status: finished"))
     res = runner.invoke(main, ["actions", "validate"])

@@ -294,7 +294,11 @@ def test_store_urls_become_absolute_for_the_kernels(tmp_path):
     assert url("sqlite:///data/icf.sqlite3") == f"sqlite:///{tmp_path / 'data' / 'icf.sqlite3'}"
     assert url("sqlite:////srv/icf.sqlite3") == "sqlite:////srv/icf.sqlite3"
     assert url("postgresql://db/icf") == "postgresql://db/icf"
-    assert url(None) == f"sqlite:///{tmp_path / 'icf.sqlite3'}"
+    assert url(None) is None  # no programme here: no store is made up
+    (tmp_path / "programme.yaml").write_text("name: Test\nstore: data/answers.sqlite3\n")
+    (tmp_path / "sub").mkdir()
+    found = Settings.from_environment({}, tmp_path / "sub")  # found from a folder below the programme
+    assert found.store_url == f"sqlite:///{tmp_path / 'data' / 'answers.sqlite3'}" and found.programme == tmp_path
 
 
 def test_respondents_commands_issue_list_revoke_and_reopen(tmp_path, store):

@@ -38,17 +38,14 @@ def test_frameworks_list_and_show():
 
 
 def test_unknown_round_is_a_clear_error(tmp_path):
-    res = CliRunner().invoke(
-        main,
-        [
-            "export",
-            "--store",
-            f"sqlite:///{tmp_path / 's.sqlite3'}",
-            "--round",
-            "nope",
-            str(tmp_path / "x.csv"),
-        ],
-    )
+    from icframework.store import Store
+
+    args = ["export", "--store", f"sqlite:///{tmp_path / 's.sqlite3'}", "--round", "nope", str(tmp_path / "x.csv")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1 and f"no answer store at {tmp_path / 's.sqlite3'}" in res.output
+    assert not (tmp_path / "s.sqlite3").exists()  # never created by accident
+    Store(f"sqlite:///{tmp_path / 's.sqlite3'}").close()
+    res = CliRunner().invoke(main, args)
     assert res.exit_code == 0  # exporting an empty selection is fine
     res = CliRunner().invoke(main, ["cities", "show", "../x"])
     assert res.exit_code == 1 and "not valid" in res.output and "Traceback" not in res.output

@@ -24,3 +24,23 @@ def city_summary(store: Store, round_id: str | None = None) -> pd.DataFrame:
         .reset_index()
     )
     return out
+
+
+def round_progress(store: Store, round_id: str) -> pd.DataFrame:
+    """Response progress of a round, one row per city and sector: people (links not withdrawn), submitted,
+    answered (questions with an answer) and the share of the questions those people could answer."""
+    questions = len(store.framework_for(round_id).questions)
+    people = store.respondents_frame(round_id)
+    people = people[people["status"] != "revoked"]
+    columns = ["city", "sector", "people", "submitted", "answered", "of", "share"]
+    if people.empty:
+        return pd.DataFrame(columns=columns)
+    answers = store.answers_frame(round_id)
+    answered = answers[answers["response"].notna()].groupby("respondent_id").size()
+    people = people.assign(answered=people["respondent_id"].map(answered).fillna(0).astype(int),
+                           submitted=people["status"] == "submitted")
+    out = people.groupby(["city", "sector"]).agg(people=("respondent_id", "size"), submitted=("submitted", "sum"),
+                                                 answered=("answered", "sum")).reset_index()
+    out["of"] = out["people"] * questions
+    out["share"] = (out["answered"] / out["of"]).map("{:.0%}".format)
+    return out[columns]

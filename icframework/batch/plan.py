@@ -17,6 +17,7 @@ from pathlib import Path
 from ..config import Settings, package_dir
 from ..errors import ICFError
 from ..model.cities import city_slugs, load_city
+from ..model.framework import framework_digest
 from ..model.types import check_slug
 
 ENGINES = ("warm", "kernel")
@@ -45,8 +46,6 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
                notebook: str | Path | None = None, convening_notebook: str | Path | None = None,
                convening: bool = True, render: bool = True) -> tuple[list[Job], Job | None]:
     """Check every parameter and work out each notebook's inputs. Raises ICFError on the first bad one."""
-    from ..store import Store
-
     check_slug(round_id, "round")
     if engine not in ENGINES:
         raise ICFError(f"unknown engine {engine!r}: use {' or '.join(ENGINES)}")
@@ -63,11 +62,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     for nb in (notebook, conv_nb) if convening else (notebook,):
         if not nb.is_file():
             raise ICFError(f"workbook {nb} not found")
-    url = settings.store_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        raise ICFError(f"no answer store at {url}: give --store (or $ICF_STORE_URL), or make one with "
-                       "`icf demo-data`")
-    store = Store(url)
+    store = settings.open_store()  # a missing store is an error that says how to make it
     try:
         rnd = store.get_round(round_id)  # NotFoundError names the rounds that exist
         round_ids = [r.id for r in store.list_rounds()]
@@ -84,16 +79,17 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     out_root = settings.build / round_id
     common = {
         "render": render,
-        "framework": _file_digest(_framework_path(rnd.framework)),
+        "framework": rnd.framework_digest or framework_digest(rnd.framework),
         "convenings": _file_digest(root / "convenings.yaml"),
         "icframework": package_digest(),
         # A city's brief also names its peers (matched on every city's scores) and suggests practices, so a
         # change in any city of the round or in the user's practice files re-runs every city.
         "round_answers": _digest(json.dumps(sorted(digests.items())).encode()),
-        "practices": _digest(json.dumps([_file_digest(root / "practices.yaml"),
-                                         _tree_digest(root / "practices")]).encode()),
+        "practices": _digest(json.dumps([_file_digest(root / "practices.yaml"), _tree_digest(root / "practices"),
+                                         *map(_tree_digest, settings.extra_practices)]).encode()),
     }
-    shared = {"round_id": round_id, "store_url": url, "cities_dir": str(root)}
+    shared = {"round_id": round_id, "store_url": settings.store_url, "cities_dir": str(root),
+              "programme_dir": str(settings.programme) if settings.programme else None}
     cwd = str(notebook.parent)
     jobs = []
     for slug in cities:
@@ -156,13 +152,6 @@ def up_to_date(job: Job) -> bool:
     outputs = manifest.get("outputs") or []
     return manifest.get("inputs") == job.inputs and bool(outputs) and all(
         (Path(job.out_dir) / name).exists() for name in outputs)
-
-
-def _framework_path(name: str) -> Path:
-    from ..model.framework import BUNDLED
-
-    path = Path(name)
-    return path if path.suffix in (".yaml", ".yml") else BUNDLED / f"{name}.yaml"
 
 
 def _digest(data: bytes) -> str:

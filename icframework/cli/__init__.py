@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -25,22 +26,19 @@ class ICFGroup(click.Group):
 
 @click.group(cls=ICFGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="icframework")
-def main():
+@click.option("--programme", type=click.Path(exists=True, path_type=Path), default=None, metavar="DIR",
+              help="The programme folder (with programme.yaml). Default: $ICF_PROGRAMME, else the nearest "
+                   "programme.yaml in this folder or above.")
+def main(programme):
     """icframework: self-assessments, diagnostics and briefs for city working groups.
 
-    Frameworks are validated YAML; answers live in a store (SQLite by default, see --store or $ICF_STORE_URL);
-    briefs are rendered from executed notebooks. Start with `icf demo`.
+    A programme folder (made by `icf init DIR`, or `icf demo`) holds programme.yaml, the cities and the answer
+    store; run commands inside it. Start with `icf demo`, or `icf init my-programme`.
     """
 
 
 def _register():
-    from . import (  # noqa: F401
-        app,
-        brief,
-        core,  # noqa: F401  (commands attach themselves to `main`)
-        exchange,
-        run,
-    )
+    from . import app, brief, core, exchange, programme, run  # noqa: F401  (each attaches its commands to `main`)
 
 
 _register()

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import click
 
 from ..errors import ICFError, NotFoundError
-from ..store import Store
 from . import main
 from .core import open_store, settings, store_option
 
@@ -134,7 +133,7 @@ def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
     """
     run = settings(store_url)
     url = run.store_url
-    store = Store(url)  # creates the tables now, and fails here (not in a kernel) when the URL is wrong
+    store = run.open_store()  # fails here (not in a kernel) when the store is missing or the URL is wrong
     if not store.list_rounds():
         click.secho("Note: the store has no rounds yet. Create one (or run `icf demo-data`) and issue links "
                     "with `icf respondents add`.", fg="yellow", err=True)
@@ -178,11 +177,12 @@ def respondents_add(store_url, round_id, city, sector, role, label, count, base_
     check_sector(sector)
     run = settings(store_url)
     known = city_slugs(run.cities)
-    if known and city not in known:
-        raise NotFoundError(f"unknown city {city!r}; known cities: {', '.join(known)}")
+    if city not in known:
+        raise NotFoundError(f"unknown city {city!r} in {run.cities}; known cities: {', '.join(known) or 'none yet'}"
+                            " (add one with `icf cities add`)")
     if count < 1 or (label and count > 1):
         raise ICFError("--count must be 1 or more, and --label only works with --count 1")
-    store = Store(run.store_url)
+    store = run.open_store()
     rnd = store.get_round(round_id)
     for _ in range(count):
         resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic)

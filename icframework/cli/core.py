@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..config import Settings, sqlite_url
+from ..config import Settings
 from ..errors import Problem, ValidationError
 from ..model import cities as cities_mod
 from ..model.framework import bundled_names, load_framework, validate_path
@@ -20,55 +20,68 @@ store_option = click.option(
     "store_url",
     default=None,
     metavar="URL",
-    help="Answer store URL (default: $ICF_STORE_URL or sqlite:///./icf.sqlite3). A PostgreSQL URL works too.",
+    help="Answer store: an SQLAlchemy URL or an SQLite file (default: $ICF_STORE_URL, else the programme's store).",
 )
 
 
 def settings(store_url: str | None = None, build: Path | None = None) -> Settings:
-    """This command's settings: its options, else the environment and the working folder (see config.py)."""
-    return Settings.from_environment(store_url=store_url, build=build)
+    """This command's settings: its options and `icf --programme`, else the environment, else the programme
+    found from the working folder (see icframework.config)."""
+    ctx = click.get_current_context(silent=True)
+    programme = ctx.find_root().params.get("programme") if ctx else None
+    return Settings.from_environment(programme=programme, store_url=store_url, build=build)
 
 
 def open_store(store_url: str | None) -> Store:
-    return Store(settings(store_url).store_url)
+    """The store of this command; a missing one is an error that says how to make it."""
+    return settings(store_url).open_store()
 
 
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def validate(paths):
-    """Validate the bundled frameworks, the city files, action plans, convenings and the good-practice library
-    (or the given framework PATHS).
+def check_programme(run: Settings) -> tuple[list[Problem], str]:
+    """Every problem of the bundled frameworks and of the programme's files (cities, convenings, action plans,
+    practices), and a line saying what was checked."""
+    from ..model.actions import load_plans
+    from ..model.framework import BUNDLED, bundled_names
+    from ..model.practices import load_practices
 
-    Reports every problem with file and line; exits 1 when any is found.
-    """
-    problems, found, summary = [], [], "All valid."
-    if paths:
-        for p in paths:
-            problems += validate_path(p)
-    else:
-        from ..model.actions import load_plans
-        from ..model.framework import BUNDLED, bundled_names
-        from ..model.practices import load_practices
+    root = run.cities
+    problems, found = validate_path(BUNDLED), [f"{len(bundled_names())} frameworks"]
+    if not cities_mod.city_slugs(root):
+        problems.append(Problem(str(root), None, "no city files (<slug>/city.yaml) in this folder: add one with "
+                                "`icf cities add`"))
+    loaders = {"cities": cities_mod.load_cities, "convenings": cities_mod.load_convenings,
+               "action plans": load_plans,
+               "practices": lambda root: load_practices(run.extra_practices, cities_root=root)}
+    for what, loader in loaders.items():
+        try:
+            found.append(f"{len(loader(root))} {what}")
+        except ValidationError as exc:
+            problems += exc.problems
+    return problems, f"All valid: {', '.join(found)} in {root}."
 
-        root = settings().cities
-        problems += validate_path(BUNDLED)
-        found.append(f"{len(bundled_names())} frameworks")
-        if not cities_mod.city_slugs(root):
-            problems.append(Problem(str(root), None, "no city files (<slug>/city.yaml) in this folder"))
-        loaders = {"cities": cities_mod.load_cities, "convenings": cities_mod.load_convenings,
-                   "action plans": load_plans, "practices": lambda root: load_practices(cities_root=root)}
-        for what, loader in loaders.items():
-            try:
-                found.append(f"{len(loader(root))} {what}")
-            except ValidationError as exc:
-                problems += exc.problems
-        summary = f"All valid: {', '.join(found)} in {root}."
+
+def report_problems(problems: list[Problem], summary: str) -> None:
+    """Print every problem and exit 1, or print `summary`."""
     for p in problems:
         click.secho(str(p), fg="red")
     if problems:
         click.echo(f"{len(problems)} problem(s) found.")
         sys.exit(1)
     click.echo(summary)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def validate(paths):
+    """Validate the bundled frameworks and the programme's city files, action plans, convenings and practices
+    (or the given framework PATHS).
+
+    Reports every problem with file and line; exits 1 when any is found.
+    """
+    if paths:
+        report_problems([p for path in paths for p in validate_path(path)], "All valid.")
+    else:
+        report_problems(*check_programme(settings()))
 
 
 @main.group()
@@ -118,13 +131,7 @@ def frameworks_show(name, questions):
 @click.argument("path", type=click.Path(path_type=Path))
 def frameworks_validate(path):
     """Validate a framework YAML file or a folder of them; every problem with file and line. Exit 1 if any."""
-    problems = validate_path(path)
-    for p in problems:
-        click.echo(str(p))
-    if problems:
-        click.secho(f"{len(problems)} problem(s) found.", fg="red")
-        sys.exit(1)
-    click.echo(f"{path}: valid.")
+    report_problems(validate_path(path), f"{path}: valid.")
 
 
 @frameworks.command("export")
@@ -225,7 +232,7 @@ def demo_data(store_url, seed, extra_cities, cities_dir):
         conv = run.cities / "convenings.yaml"
         (cities_dir / "convenings.yaml").write_bytes(conv.read_bytes())
         cities += make_extra(extra_cities, cities_dir, seed)
-    store = Store(run.store_url)
+    store = run.open_store(create=True)  # demo-data makes the store it fills
     with progress_bar(len(cities), "cities") as tick:
         counts = generate(store, seed=seed, cities=cities, progress=lambda _slug: tick())
     click.echo(
@@ -265,15 +272,6 @@ def import_cmd(store_url, path):
     click.echo(f"Imported {n} answers from {path}")
 
 
-@main.command("rounds")
-@store_option
-def rounds_cmd(store_url):
-    """List the rounds (assessment cycles) in the store."""
-    for r in open_store(store_url).list_rounds():
-        flag = "  [synthetic]" if r.synthetic else ""
-        click.echo(f"{r.id:18} {r.framework} v{r.framework_version:8} convening {r.convening or '-'}{flag}")
-
-
 @main.command("summary")
 @store_option
 @click.option("--round", "round_id", default=None, help="Only this round.")
@@ -299,6 +297,8 @@ def print_summary(store: Store, table) -> None:
 
 
 DEMO_DIR = Path("build") / "demo"
+DEMO_FILES = ("programme.yaml", "README.md", ".gitignore", "cities", "practices", "icf.sqlite3", "icf.sqlite3-wal",
+              "icf.sqlite3-shm")
 
 
 @main.command("demo")
@@ -307,23 +307,27 @@ DEMO_DIR = Path("build") / "demo"
     type=click.Path(file_okay=False, path_type=Path),
     default=DEMO_DIR,
     show_default=True,
-    help="Folder for the demo store and outputs (made fresh each time).",
+    help="The demo programme folder (its store and cities are made fresh each time; briefs go to OUT/<round>/).",
 )
 @click.option("--seed", default=2019, show_default=True, help="Random seed for the synthetic answers.")
 def demo_cmd(out, seed):
-    """The main job on the embedded defaults: validate, load SYNTHETIC demo answers into a fresh store,
-    summarise them per city, then run the workbooks and briefs for every city (OUT/<round>/<city>/)."""
+    """The main job on the embedded defaults: make OUT a programme folder with the example programme's twelve
+    cities, load SYNTHETIC demo answers into its fresh store, summarise them per city, then run the workbooks
+    and briefs for every city (OUT/<round>/<city>/). Afterwards every command works inside OUT."""
+    import shutil
+
+    from ..model.programme import init_programme
     from ..store.demo import LATEST_ROUND, generate
 
-    click.echo("1/4 Validating frameworks, cities and convenings...")
-    ctx = click.get_current_context()
-    ctx.invoke(validate)
-    db = out / "icf.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    run = settings(sqlite_url(db), build=out)
-    store = Store(run.store_url)
-    click.echo(f"2/4 Writing synthetic demo answers to {db}...")
+    for name in DEMO_FILES:  # what the previous demo made; its briefs stay, to be skipped when unchanged
+        path = out / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    init_programme(out, name="Inclusive Cities demo (synthetic data)", example=True, build=".")
+    run = Settings.from_environment(programme=out)
+    click.echo(f"1/4 Validating frameworks, cities and convenings in the demo programme {out}/...")
+    report_problems(*check_programme(run))
+    store = run.open_store(create=True)
+    click.echo(f"2/4 Writing synthetic demo answers to {run.store_path()}...")
     generate(store, seed=seed, cities=cities_mod.load_cities(run.cities))
     from ..analysis.summary import city_summary
 
@@ -339,5 +343,7 @@ def demo_cmd(out, seed):
         click.echo(f"Briefs ({len(pdfs)} PDFs, each with brief.html beside it):")
         for pdf in pdfs:
             click.echo(f"  {pdf}")
+    click.echo(f"The demo is a programme folder: inside {out}/ (or in this repository), try `icf rounds`, "
+               "`icf respondents list --round virtual-2020` or `icf app`.")
     if not result.ok:
         sys.exit(1)

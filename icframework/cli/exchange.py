@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from ..store import Store
 from . import main
 from .core import settings, store_option
 
@@ -107,7 +106,7 @@ def match_cmd(store_url, round_id, k, learns, min_gap, focus, min_group, as_json
     from ..analysis.exchange import round_pairs
 
     run = settings(store_url)
-    store = Store(run.store_url)
+    store = run.open_store()
     data = round_pairs(store, round_id, root=run.cities, k=k, learns=learns, min_gap=min_gap, focus=focus,
                        min_group=min_group)
     synthetic = store.is_synthetic(round_id)
@@ -196,7 +195,7 @@ def actions_load(store_url, city):
 
     run = settings(store_url)
     plans = [p for p in ([load_plan(city, run.cities)] if city else load_plans(run.cities)) if p is not None]
-    store = Store(run.store_url)
+    store = run.open_store()
     n = load_into_store(store, plans)
     note = " (synthetic demo plans)" if any(p.synthetic for p in plans) else ""
     click.echo(f"Loaded {n} actions from {len(plans)} plan(s){note} into {store.url}")

@@ -113,3 +113,29 @@ def load_convenings(root: Path | None = None) -> list[Convening]:
     if problems:
         raise ValidationError(problems, f"{path} is not valid")
     return sorted(out, key=lambda c: c.date)
+
+
+def add_city(root: Path, slug: str, **fields) -> City:
+    """Write `root/<slug>/city.yaml` for a new city, validated first (every problem at once); refuses a slug
+    that exists. `fields`: name, local_name, nation, phase, year_joined, sectors, senior_lead, operational_lead,
+    context."""
+    import yaml
+
+    from ..files import atomic_write
+
+    check_slug(slug, "city")
+    path = Path(root) / slug / "city.yaml"
+    if path.exists():
+        raise ValidationError([Problem(str(path), None, f"city {slug!r} exists already; edit its file instead")])
+    data = {"slug": slug, "name": fields["name"], "local_name": fields.get("local_name"),
+            "nation": fields["nation"], "phase": fields["phase"], "year_joined": fields["year_joined"],
+            "leadership": {"senior_lead": fields["senior_lead"], "operational_lead": fields["operational_lead"]},
+            "taskforce_sectors": list(fields["sectors"]), "context": fields["context"]}
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        city = City.model_validate(data)
+    except PydanticError as exc:
+        raise ValidationError([Problem(str(path), None, e["msg"], ".".join(map(str, e["loc"]))) for e in exc.errors()],
+                              f"city {slug!r} not added") from None
+    atomic_write(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode())
+    return city

@@ -297,16 +297,29 @@ def _load_cached(path: str, mtime: float) -> Framework:
     return parse_framework(Path(path))
 
 
-def load_framework(name_or_path: str | Path) -> Framework:
-    """A bundled framework by name (`inclusive-cities`) or a user's framework by file path. Cached per file."""
+def framework_file(name_or_path: str | Path) -> Path:
+    """The file of a bundled framework by name (`inclusive-cities`) or of a user's framework by path."""
     text = str(name_or_path)
     path = BUNDLED / f"{text}.yaml" if is_slug(text) else Path(text)
-    if not path.exists():
+    if not path.is_file():
         raise NotFoundError(
             f"framework {text!r} not found: bundled frameworks are {', '.join(bundled_names())}, "
             "or give the path of a YAML file"
         )
-    return _load_cached(str(path.resolve()), path.stat().st_mtime)
+    return path.resolve()
+
+
+def framework_digest(name_or_path: str | Path) -> str:
+    """SHA-256 of a framework's file: a round pins the exact file it was created with."""
+    import hashlib
+
+    return hashlib.sha256(framework_file(name_or_path).read_bytes()).hexdigest()
+
+
+def load_framework(name_or_path: str | Path) -> Framework:
+    """A bundled framework by name (`inclusive-cities`) or a user's framework by file path. Cached per file."""
+    path = framework_file(name_or_path)
+    return _load_cached(str(path), path.stat().st_mtime)
 
 
 def load_scale(name: str = "maturity") -> Scale:

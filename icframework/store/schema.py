@@ -18,9 +18,11 @@ rounds = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("framework", sa.Text, nullable=False),
     sa.Column("framework_version", sa.String(40), nullable=False),
+    sa.Column("framework_digest", sa.String(64)),  # SHA-256 of the framework file the round was created with
     sa.Column("convening", sa.String(80)),
     sa.Column("opens", sa.Date),
     sa.Column("closes", sa.Date),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),  # set by `icf rounds close`: no more changes
     sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

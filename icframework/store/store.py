@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import AccessDenied, ICFError, NotFoundError
-from ..model.framework import Framework, load_framework
+from ..model.framework import Framework, framework_digest, load_framework
 from ..model.types import check_slug
 from .schema import answers, audit_log, metadata, respondents, rounds
 
@@ -55,6 +55,14 @@ class Round:
     framework_version: str
     convening: str | None
     synthetic: bool
+    framework_digest: str | None = None
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+    closed_at: dt.datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
@@ -109,6 +117,8 @@ class Store:
     ) -> Round:
         check_slug(round_id, "round")
         fw = load_framework(framework)
+        if opens and closes and closes < opens:
+            raise ICFError(f"the round closes ({closes}) before it opens ({opens})")
         with self.engine.begin() as conn:
             if conn.execute(sa.select(rounds.c.id).where(rounds.c.id == round_id)).first():
                 raise ICFError(f"round {round_id!r} already exists; choose another id")
@@ -118,6 +128,7 @@ class Store:
                     title=title or round_id,
                     framework=framework,
                     framework_version=fw.version,
+                    framework_digest=framework_digest(framework),
                     convening=convening,
                     synthetic=synthetic,
                     opens=opens,
@@ -132,35 +143,35 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
         if not row:
-            known = ", ".join(r.id for r in self.list_rounds()) or "none yet (run `icf demo-data`)"
+            known = ", ".join(r.id for r in self.list_rounds()) or "none yet (create one with `icf rounds create`)"
             raise NotFoundError(f"unknown round {round_id!r}; rounds in this store: {known}")
-        return Round(
-            row["id"],
-            row["title"],
-            row["framework"],
-            row["framework_version"],
-            row["convening"],
-            bool(row["synthetic"]),
-        )
+        return _round(row)
 
     def list_rounds(self) -> list[Round]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(rounds).order_by(rounds.c.created_at, rounds.c.id)).mappings().all()
-        return [
-            Round(
-                r["id"],
-                r["title"],
-                r["framework"],
-                r["framework_version"],
-                r["convening"],
-                bool(r["synthetic"]),
-            )
-            for r in rows
-        ]
+        return [_round(r) for r in rows]
+
+    def set_round_closed(self, round_id: str, closed: bool, actor: str = "facilitator") -> Round:
+        """Close a round (the form and the store accept no more changes to its answers) or reopen it."""
+        before = self.get_round(round_id)
+        with self.engine.begin() as conn:
+            conn.execute(rounds.update().where(rounds.c.id == round_id).values(closed_at=now() if closed else None))
+            self._audit(conn, actor, "close_round" if closed else "reopen_round", round_id=round_id,
+                        field="closed", old=str(before.closed), new=str(closed))
+        return self.get_round(round_id)
 
     def framework_for(self, round_id: str) -> Framework:
+        """The round's framework, checked against the file the round was created with: a framework edited after
+        that is refused for this round (its answers would be read against other questions)."""
         if round_id not in self._frameworks:
-            self._frameworks[round_id] = load_framework(self.get_round(round_id).framework)
+            rnd = self.get_round(round_id)
+            if rnd.framework_digest and framework_digest(rnd.framework) != rnd.framework_digest:
+                raise ICFError(
+                    f"the framework {rnd.framework} has changed since round {rnd.id!r} ({rnd.title}) was created: "
+                    "put back the version the round was made with, or save the edited framework under a new file "
+                    "name with a new version and create a new round for it")
+            self._frameworks[round_id] = load_framework(rnd.framework)
         return self._frameworks[round_id]
 
     # -- respondents ----------------------------------------------------------------------------------------
@@ -178,7 +189,8 @@ class Store:
         """Create a respondent; returns it and its access code (shown once; only its hash is stored)."""
         check_slug(city, "city")
         check_slug(sector, "sector")
-        self.get_round(round_id)
+        if self.get_round(round_id).closed:
+            raise ICFError(f"round {round_id!r} is closed: reopen it (`icf rounds reopen {round_id}`) to add people")
         code = secrets.token_urlsafe(16) if with_code else None
         with self.engine.begin() as conn:
             if label is None:
@@ -299,10 +311,14 @@ class Store:
         stamp = now()
         with self.engine.begin() as conn:
             status = conn.execute(
-                sa.select(respondents.c.status, respondents.c.city).where(respondents.c.id == respondent.id)
+                sa.select(respondents.c.status, respondents.c.city, rounds.c.closed_at)
+                .join(rounds, rounds.c.id == respondents.c.round_id)
+                .where(respondents.c.id == respondent.id)
             ).first()
             if status is None or status.city != respondent.city:
                 raise AccessDenied("This respondent does not exist for this city.")
+            if status.closed_at is not None:
+                raise ICFError("this round is closed: answers can no longer be changed")
             if status.status != "open" and not actor.startswith("import"):
                 raise ICFError(
                     f"answers are {status.status}: ask your facilitator to reopen them to make changes"
@@ -446,6 +462,11 @@ class Store:
     def _audit(self, conn, actor: str, action: str, *, at: dt.datetime | None = None, **fields) -> None:
         conn.execute(audit_log.insert().values(at=at or now(), actor=actor, action=action, **fields))
 
+
+
+def _round(row) -> Round:
+    return Round(row["id"], row["title"], row["framework"], row["framework_version"], row["convening"],
+                 bool(row["synthetic"]), row["framework_digest"], row["opens"], row["closes"], row["closed_at"])
 
 
 def _respondent(row) -> Respondent:
