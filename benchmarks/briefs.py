@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import typst  # noqa: E402
 
 from icframework.analysis import exchange, reports  # noqa: E402
+from icframework.analysis.models import CityReport  # noqa: E402
 from icframework.render import city_outputs, render_brief_html, render_brief_pdf  # noqa: E402
 from icframework.render.pdf import COLOURS, PDF_STANDARDS, TEMPLATES  # noqa: E402
 from icframework.render.view import city_view  # noqa: E402
@@ -40,7 +41,7 @@ def timed(fn, *args) -> tuple[float, object]:
     return time.perf_counter() - start, out
 
 
-def cold_pdf(report: dict) -> bytes:
+def cold_pdf(report: CityReport) -> bytes:
     payload = json.dumps({"view": city_view(report), "colours": COLOURS}, ensure_ascii=False)
     return typst.compile(str(TEMPLATES / "city_brief.typ"), root=str(TEMPLATES), sys_inputs={"data": payload},
                          pdf_standards=PDF_STANDARDS)
@@ -56,15 +57,15 @@ def main() -> None:
         generate(store, seed=2019)
         pairs = exchange.round_pairs(store, ROUND)
         slugs = sorted({r.city for r in store.respondents_frame(ROUND).itertuples()})
-        reports = {s: exchange.enrich_report(reports.city_report(store, s, ROUND), pairs=pairs) for s in slugs}
+        city_reports = {s: exchange.enrich_report(reports.city_report(store, s, ROUND), pairs=pairs) for s in slugs}
         convening = exchange.enrich_convening(reports.convening_report(store, ROUND))
         store.close()
 
-        first = reports[slugs[0]]
+        first = city_reports[slugs[0]]
         cold_first, _ = timed(render_brief_pdf, first)  # warm-up: compiler, fonts, templates
         html_first, _ = timed(render_brief_html, first)
         pdf_t, html_t, cold_t, sizes = [], [], [], {}
-        for slug, report in reports.items():
+        for slug, report in city_reports.items():
             pdf_runs, html_runs = [], []
             for _ in range(args.repeat):
                 t, pdf = timed(render_brief_pdf, report)
@@ -77,15 +78,15 @@ def main() -> None:
         conv_t, conv_pdf = timed(render_brief_pdf, convening)
 
         out = Path(tmp) / "build"
-        for slug, report in reports.items():
+        for slug, report in city_reports.items():
             (out / slug).mkdir(parents=True)
             reports.write_json(report, out / slug / "diagnostics.json")
         start = time.perf_counter()
-        for slug in reports:
+        for slug in city_reports:
             city_outputs(out / slug)
         all_twelve = time.perf_counter() - start
 
-    n = len(reports)
+    n = len(city_reports)
     per = [p + h for p, h in zip(pdf_t, html_t, strict=True)]
     print(f"Cities: {n} (round {ROUND}), each brief rendered {args.repeat} times, median taken")
     print(f"First brief in this process (cold): PDF {cold_first * 1000:.0f} ms, HTML {html_first * 1000:.0f} ms")

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from icframework.analysis import reports
+from icframework.analysis.models import to_data
 from icframework.render import BriefHTMLExporter, TypstPDFExporter, city_outputs, convening_outputs, render_brief_pdf
 from icframework.render.view import whole
 from icframework.store import Store
@@ -47,12 +48,12 @@ def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf", "diagnostics.json"]
     text = pdf_text(written["pdf"].read_bytes())
     assert "Cardiff (Caerdydd): city brief" in text and SYNTHETIC_NOTICE in text
-    assert f"{whole(cardiff_report['overall']['score'])} out of 100" in text
-    assert f"{cardiff_report['counts']['respondents']} {cardiff_report['counts']['answers']} answers in all" in text
-    for area in cardiff_report["areas"]:
-        assert f"{whole(area['score'])} {area['n']} answers" in text, area["code"]
-    for q in cardiff_report["disagreements"]:
-        assert q["code"] in text
+    assert f"{whole(cardiff_report.overall.score)} out of 100" in text
+    assert f"{cardiff_report.counts.respondents} {cardiff_report.counts.answers} answers in all" in text
+    for area in cardiff_report.areas:
+        assert f"{whole(area.score)} {area.n} answers" in text, area.code
+    for q in cardiff_report.disagreements:
+        assert q.code in text
     page = written["html"].read_text(encoding="utf-8")
     assert "Cardiff (Caerdydd): city brief" in page and SYNTHETIC_NOTICE in page
 
@@ -72,22 +73,22 @@ def test_convening_outputs_compare_every_city(store, tmp_path):
     reports.write_json(report, tmp_path / "convening.json")
     written = convening_outputs(tmp_path)
     text = pdf_text(written["pdf"].read_bytes())
-    assert len(report["cities"]) == 12
-    for city in report["cities"]:
-        assert f"{city['name']} {city['phase']} {city['respondents']} {city['answers']} " \
-               f"{whole(city['overall']['score'])}" in text
+    assert len(report.cities) == 12
+    for city in report.cities:
+        assert f"{city.name} {city.phase} {city.respondents} {city.answers} " \
+               f"{whole(city.overall.score)}" in text
     assert "Common gaps" in text and SYNTHETIC_NOTICE in text
 
 
 def test_pdf_exporter_reads_the_report_from_notebook_metadata(cardiff_report):
-    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": cardiff_report}})
+    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": to_data(cardiff_report)}})
     pdf, resources = TypstPDFExporter().from_notebook_node(nb)
     assert resources["output_extension"] == ".pdf"
     assert render_brief_pdf(cardiff_report) == pdf  # same report, same bytes (the report's time is the PDF's)
 
 
 def test_html_exporter_adds_cells_tagged_brief_without_code(cardiff_report):
-    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": cardiff_report}})
+    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": to_data(cardiff_report)}})
     nb.cells = [nbformat.v4.new_markdown_cell("## Facilitator note\nTalk about *A3* first.",
                                               metadata={"tags": ["brief"]}),
                 nbformat.v4.new_code_cell("secret_code = 42", metadata={"tags": ["brief"]}),
@@ -113,11 +114,25 @@ def test_jupyter_nbconvert_to_icf_pdf(cardiff_report, tmp_path):
 
 
 def test_missing_report_says_what_to_do(tmp_path):
+    from icframework.analysis.models import ReportError, SchemaVersionError
     from icframework.errors import NotFoundError
 
     with pytest.raises(NotFoundError, match="run the workbook first"):
         city_outputs(tmp_path)
     (tmp_path / "diagnostics.json").write_text(json.dumps({"schema": 1}) + "{", encoding="utf-8")
-    with pytest.raises(Exception, match="not valid JSON"):
+    with pytest.raises(ReportError, match="not valid JSON"):
+        city_outputs(tmp_path)
+    (tmp_path / "diagnostics.json").write_text(json.dumps({"schema": 2, "city": {}}), encoding="utf-8")
+    with pytest.raises(SchemaVersionError, match="run the workbook again with this version of icframework"):
         city_outputs(tmp_path)
     assert not list(Path(tmp_path).glob("brief.*"))
+
+
+def test_a_report_in_the_notebook_metadata_is_validated_too(cardiff_report):
+    from icframework.analysis.models import InvalidReportError
+
+    data = to_data(cardiff_report)
+    del data["counts"]
+    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": data}})
+    with pytest.raises(InvalidReportError, match=r"notebook metadata icf\.diagnostics: counts: Field required"):
+        TypstPDFExporter().from_notebook_node(nb)

@@ -2,43 +2,76 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from icframework.analysis import charts
+from icframework.analysis.models import CityReport, ConveningReport, report_from_data
 
+DATA = Path(__file__).parent / "data"
 NOTICE = "Synthetic demo data: invented."
-FRAMEWORK = {"labels": {"principle": "Principle", "area": "Area"}, "thin_threshold": 3}
+# the rest of a complete report (counts, questions, ...) comes from the fixtures; the charts read only the parts below
+CITY_BASE = json.loads((DATA / "diagnostics-cardiff.json").read_text(encoding="utf-8"))
+CONVENING_BASE = json.loads((DATA / "diagnostics-convening.json").read_text(encoding="utf-8"))
+FRAMEWORK = CITY_BASE["framework"] | {"labels": {"principle": "Principle", "area": "Area"}, "thin_threshold": 3}
 
 
-def city_report(synthetic=True):
-    return {
+def city(name: str) -> dict:
+    return {"slug": "x", "name": name, "local_name": None, "nation": None, "phase": None}
+
+
+def rnd(rid: str, title: str | None = None) -> dict:
+    return {"id": rid, "title": title, "convening": None, "convening_title": None, "convening_when": None}
+
+
+def score(code, title, value, n, thin) -> dict:
+    return {"code": code, "title": title, "score": value, "n": n, "thin": thin, "dont_know": 0, "previous": None,
+            "change": None, "direction": None if value is None else "new"}
+
+
+def city_report(synthetic=True, **parts) -> CityReport:
+    return report_from_data(CITY_BASE | {
         "synthetic": synthetic, "notice": NOTICE if synthetic else None,
-        "city": {"name": "Exton <b>"}, "round": {"id": "r2"}, "framework": FRAMEWORK,
+        "city": city("Exton <b>"), "round": rnd("r2"), "framework": FRAMEWORK,
         "areas": [
-            {"code": "A1", "title": "Story", "score": 56.25, "n": 5, "thin": False},
-            {"code": "A2", "title": "Work", "score": 25.0, "n": 1, "thin": True},
-            {"code": "A3", "title": "Homes", "score": None, "n": 0, "thin": True},
+            score("A1", "Story", 56.25, 5, False),
+            score("A2", "Work", 25.0, 1, True),
+            score("A3", "Homes", None, 0, True),
         ],
-        "principles": [{"code": "P1", "title": "Lead"}, {"code": "P2", "title": "Share"}],
+        "principles": [score("P1", "Lead", 56.25, 5, False), score("P2", "Share", 75.0, 2, True)],
         "matrix": [
             {"principle": "P1", "area": "A1", "questions": 2, "score": 56.25, "n": 5, "thin": False},
             {"principle": "P1", "area": "A2", "questions": 0, "score": None, "n": 0, "thin": True},
             {"principle": "P2", "area": "A1", "questions": 1, "score": 75.0, "n": 2, "thin": True},
             {"principle": "P2", "area": "A2", "questions": 1, "score": None, "n": 0, "thin": True},
         ],
-    }
+    } | parts)
 
 
-CONVENING = {
-    "synthetic": False, "notice": None, "round": {"id": "r2"}, "framework": FRAMEWORK,
-    "cities": [{"slug": "x", "name": "Exton"}, {"slug": "y", "name": "Wyford"}],
-    "heatmap": [
-        {"city": "x", "area": "A1", "score": 100.0, "n": 4, "thin": False, "change": 50.0},
-        {"city": "x", "area": "A2", "score": 0.0, "n": 2, "thin": True, "change": None},
-        {"city": "y", "area": "A1", "score": 50.0, "n": 4, "thin": False, "change": -3.4},
-        {"city": "y", "area": "A2", "score": None, "n": 0, "thin": True, "change": None},
-    ],
-}
+def cell(city_slug, area, value, n, thin, change) -> dict:
+    return {"city": city_slug, "area": area, "score": value, "n": n, "thin": thin,
+            "previous": None if change is None else value - change, "change": change,
+            "direction": None if value is None else "new" if change is None else "up" if change > 0 else "down"}
+
+
+def convening(**parts) -> ConveningReport:
+    overall = {"score": None, "n": 0, "thin": True, "tier": None, "tier_description": None}
+    member = {"nation": None, "phase": None, "previous_round": None, "respondents": 0, "answers": 0,
+              "overall": overall}
+    return report_from_data(CONVENING_BASE | {
+        "synthetic": False, "notice": None, "round": rnd("r2"), "framework": FRAMEWORK,
+        "cities": [member | {"slug": "x", "name": "Exton"}, member | {"slug": "y", "name": "Wyford"}],
+        "heatmap": [
+            cell("x", "A1", 100.0, 4, False, 50.0),
+            cell("x", "A2", 0.0, 2, True, None),
+            cell("y", "A1", 50.0, 4, False, -3.4),
+            cell("y", "A2", None, 0, True, None),
+        ],
+    } | parts)
+
+
+CONVENING = convening()
 
 
 def svg_texts(svg: str) -> list[str]:
@@ -93,12 +126,13 @@ def test_specs_are_valid_for_altair():
 
 
 def test_summary_escapes_names_and_puts_the_notice_first():
-    report = city_report() | {
-        "city": {"name": "Exton <img src=x onerror=alert(1)> *[link](javascript:x)*"},
-        "round": {"id": "r2", "title": "Round two"}, "previous_round": None,
-        "overall": {"score": 52.78, "tier": "Established"},
-        "counts": {"scored": 6, "respondents": 3, "dont_know": 1, "na": 1, "unanswered": 1},
-    }
+    report = city_report(
+        city=city("Exton <img src=x onerror=alert(1)> *[link](javascript:x)*"),
+        round=rnd("r2", "Round two"), previous_round=None,
+        overall={"score": 52.78, "n": 6, "thin": False, "tier": "Established", "tier_description": None},
+        counts={"scored": 6, "respondents": 3, "dont_know": 1, "na": 1, "unanswered": 1, "answers": 8,
+                "questions": 3},
+    )
     s = charts.summary(report)
     md = s._repr_mimebundle_()["text/markdown"]
     assert md.startswith("> **Synthetic demo data: invented\\.**")
@@ -112,6 +146,6 @@ def test_summary_escapes_names_and_puts_the_notice_first():
 
 
 def test_summary_of_a_convening_without_synthetic_data():
-    s = charts.summary(CONVENING | {"round": {"id": "r2", "title": "Round two"}})
+    s = charts.summary(convening(round=rnd("r2", "Round two")))
     assert s.synthetic_notice is None
     assert s.text.splitlines() == ["Convening brief, round r2: Round two", "Cities (2): Exton, Wyford."]

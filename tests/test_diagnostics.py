@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from icframework.analysis import reports, scores
+from icframework.analysis.models import CityReport, ConveningReport, dump_json, load_report, report_from_data, to_data
 from icframework.errors import ICFError, NotFoundError
 from icframework.model.framework import load_framework
 from icframework.store import Round, Store
@@ -303,7 +304,9 @@ def doc_keys() -> list[str]:
 
 
 def test_city_report_numbers_and_shape(store, cities_root):
-    r = reports.city_report(store, "x", "r2", cities=cities_root)
+    report = reports.city_report(store, "x", "r2", cities=cities_root)
+    assert isinstance(report, CityReport)
+    r = to_data(report)
     json.dumps(r, allow_nan=False)  # plain JSON, no NaN
     assert set(doc_keys()) <= set(r) and len(doc_keys()) >= 15
     assert r["synthetic"] is False and r["notice"] is None
@@ -343,7 +346,7 @@ def test_city_report_numbers_and_shape(store, cities_root):
 
 
 def test_city_report_of_a_city_without_answers(store, cities_root):
-    r = reports.city_report(store, "y", "r2", cities=cities_root)
+    r = to_data(reports.city_report(store, "y", "r2", cities=cities_root))
     json.dumps(r, allow_nan=False)
     assert r["counts"] == {"respondents": 0, "answers": 0, "scored": 0, "dont_know": 0, "na": 0, "unanswered": 0,
                            "questions": 3}
@@ -359,7 +362,7 @@ def test_city_report_of_a_city_without_answers(store, cities_root):
 
 def test_city_report_accepts_a_preloaded_slice_and_flags_synthetic(store, cities_root):
     answers = pd.concat([frame(PREVIOUS, "r1"), frame(MAIN, "r2", synthetic=True), frame(MAIN, "r2", city="y")])
-    r = reports.city_report(store, "x", "r2", answers=answers, cities=cities_root)
+    r = to_data(reports.city_report(store, "x", "r2", answers=answers, cities=cities_root))
     assert r["synthetic"] is True and "Synthetic" in r["notice"]
     assert r["overall"]["score"] == 52.8 and r["previous_round"] == "r1"
     assert r["counts"]["respondents"] == 3  # city y's rows are ignored
@@ -374,11 +377,17 @@ def test_city_report_refuses_bad_parameters(store, cities_root):
         reports.city_report(store, "x", "r9", cities=cities_root)
 
 
-def test_write_json_is_atomic_and_strict(tmp_path):
-    path = reports.write_json({"a": 1.5, "b": None}, tmp_path / "out" / "d.json")
-    assert json.loads(path.read_text()) == {"a": 1.5, "b": None}
-    with pytest.raises(ValueError):
-        reports.write_json({"a": math.nan}, tmp_path / "out" / "bad.json")
+def test_write_json_is_atomic_and_strict(store, cities_root, tmp_path):
+    report = reports.city_report(store, "x", "r2", cities=cities_root)
+    path = reports.write_json(report, tmp_path / "out" / "d.json")
+    assert json.loads(path.read_text()) == to_data(report) and path.read_bytes() == dump_json(report)
+    assert load_report(path) == report
+    data = to_data(report)
+    data["overall"]["score"] = math.nan  # a NaN never becomes a report, so it never reaches a file
+    with pytest.raises(ICFError, match=r"overall\.score: Input should be a finite number"):
+        report_from_data(data)
+    with pytest.raises(TypeError):
+        reports.write_json({"a": 1.5}, tmp_path / "out" / "bad.json")  # a plain dict is not a report
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["d.json"]
 
 
@@ -400,7 +409,9 @@ CONVENING = pd.concat([
 
 
 def test_convening_report(store, cities_root):
-    c = reports.convening_report(store, "r2", answers=CONVENING, top=2, root=cities_root)
+    report = reports.convening_report(store, "r2", answers=CONVENING, top=2, root=cities_root)
+    assert isinstance(report, ConveningReport)
+    c = to_data(report)
     json.dumps(c, allow_nan=False)
     assert [x["slug"] for x in c["cities"]] == ["x", "y", "z"]  # cities=None: every city with answers
     assert [x["overall"]["score"] for x in c["cities"]] == [75.0, 43.8, 75.0]
@@ -422,7 +433,7 @@ def test_convening_report(store, cities_root):
 
 
 def test_convening_report_with_chosen_cities(store, cities_root):
-    c = reports.convening_report(store, "r2", cities="y, nowhere", answers=CONVENING, root=cities_root)
+    c = to_data(reports.convening_report(store, "r2", cities="y, nowhere", answers=CONVENING, root=cities_root))
     assert [(x["slug"], x["name"]) for x in c["cities"]] == [("y", "Wyford"), ("nowhere", "nowhere")]
     assert c["cities"][1]["overall"]["score"] is None and c["cities"][1]["answers"] == 0
     with pytest.raises(ICFError, match="not valid"):

@@ -217,10 +217,10 @@ def test_an_enriched_city_report_shows_practices_and_peers_for_its_gaps(store):
     from icframework.model.practices import load_practices
 
     report = city_report(store, "cardiff", "r1")
-    out = enrich_report(report, pairs=round_pairs(store, "r1"))
-    assert "practices" not in report  # the input is left as it was
+    out = enrich_report(report, pairs=round_pairs(store, "r1")).model_dump(mode="json")
+    assert report.practices is None and "practices" not in report.model_dump()  # the input is left as it was
     # gaps: the two weakest areas (A5 25, A4 50) and the two weakest principles of this report
-    principles = sorted((p["score"], p["code"]) for p in report["principles"] if not p["thin"])
+    principles = sorted((p.score, p.code) for p in report.principles if not p.thin)
     gap_codes = {"A5", "A4", principles[0][1], principles[1][1]}
     assert 1 <= len(out["practices"]) <= 5
     library = {p.id: p for p in load_practices()}
@@ -243,10 +243,10 @@ def test_a_mentor_sees_whom_it_mentors_and_the_convening_gets_the_plan(store):
     from icframework.analysis.exchange import enrich_convening, enrich_report, round_pairs
     from icframework.analysis.reports import city_report, convening_report
 
-    bristol = enrich_report(city_report(store, "bristol", "r1"), store=store)
+    bristol = enrich_report(city_report(store, "bristol", "r1"), store=store).model_dump(mode="json")
     roles = {(p["role"], p["learner"]) for p in bristol["peers"]}
     assert ("mentor", "cardiff") in roles and any(r == "learner" for r, _ in roles)
-    conv = enrich_convening(convening_report(store, "r1"))
+    conv = enrich_convening(convening_report(store, "r1")).model_dump(mode="json")
     assert conv["pairs"]["pairs"] == round_pairs(store, "r1")["pairs"]  # the briefs agree with each other
     assert conv["pairs"]["total_potential"] == 300.0
     assert {p["learner"] for p in conv["pairs"]["pairs"]} == set(LEVELS)
@@ -258,7 +258,7 @@ def test_without_a_plan_or_a_big_enough_group_the_report_says_so(store, tmp_path
     from icframework.analysis.reports import city_report
 
     small = round_pairs(store, "r1", min_group=6)
-    out = enrich_report(city_report(store, "cardiff", "r1"), pairs=small, cities_root=tmp_path)
+    out = enrich_report(city_report(store, "cardiff", "r1"), pairs=small, cities_root=tmp_path).model_dump()
     assert out["peers"] == [] and out["peers_notice"].startswith("No peer pairs: only 5 cities")
     assert "actions" not in out  # no cities/cardiff/actions.yaml under tmp_path
     assert out["practices"]  # the bundled library is still there

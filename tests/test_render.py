@@ -3,9 +3,7 @@ accessible (tagged PDF with title and language; HTML landmarks), and that user t
 
 from __future__ import annotations
 
-import copy
 import html
-import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -15,6 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from icframework.analysis.models import CityReport, ConveningReport, HeatCell, ScoreRow, load_report, report_from_data
+from icframework.analysis.models import to_data as data
 from icframework.render import render_brief_html, render_brief_pdf
 from icframework.render.view import change_text, heat_colours, plural_label, whole
 from icframework.style import contrast_ratio as contrast
@@ -23,8 +23,12 @@ DATA = Path(__file__).parent / "data"
 HOSTILE = '#read("/etc/passwd") *bold* _x_ ] [ $x^2$ <script>alert(1)</script> **md** =SUM(A1) @cite \\'
 
 
-def load(name: str) -> dict:
-    return json.loads((DATA / f"diagnostics-{name}.json").read_text(encoding="utf-8"))
+def load(name: str) -> CityReport | ConveningReport:
+    return load_report(DATA / f"diagnostics-{name}.json")
+
+
+def row(**kw) -> ScoreRow:
+    return ScoreRow(**{"code": "A1", "title": "Story", "n": 5, "thin": False, "dont_know": 0} | kw)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -67,15 +71,13 @@ def test_scores_round_half_up_like_people_do():
 
 
 def test_change_is_told_with_an_arrow_and_words():
-    assert change_text({"score": 57.8, "previous": 55.0, "change": 2.8, "direction": "up"}) == \
-        "▲ up 3 points (was 55)"
-    assert change_text({"score": 31.5, "previous": 34.4, "change": -2.9, "direction": "down"}) == \
-        "▼ down 3 points (was 34)"
-    assert change_text({"score": 49.0, "previous": 49.4, "change": -0.4, "direction": "same"}) == \
-        "● no change (was 49)"
-    assert change_text({"score": 50.0, "previous": None, "change": None, "direction": "new"}).startswith("new")
-    assert change_text({"score": None, "previous": 40.0, "change": None, "direction": None}) == \
-        "no score this round"
+    assert change_text(row(score=57.8, previous=55.0, change=2.8, direction="up")) == "▲ up 3 points (was 55)"
+    assert change_text(row(score=31.5, previous=34.4, change=-2.9, direction="down")) == "▼ down 3 points (was 34)"
+    assert change_text(row(score=49.0, previous=49.4, change=-0.4, direction="same")) == "● no change (was 49)"
+    assert change_text(row(score=50.0, previous=None, change=None, direction="new")).startswith("new")
+    assert change_text(row(score=None, previous=40.0, change=None, direction=None)) == "no score this round"
+    cell = HeatCell(city="x", area="A1", score=57.8, n=5, thin=False, previous=55.0, change=2.8, direction="up")
+    assert change_text(cell) == "▲ up 3 points (was 55)"  # a convening heatmap cell reads the same
 
 
 def test_heatmap_text_is_readable_on_every_fill():
@@ -94,18 +96,19 @@ def test_labels_are_pluralised_on_the_noun():
 def test_city_pdf_reads_back_city_round_and_scores(cardiff, cardiff_pdf):
     text = pdf_text(cardiff_pdf)
     assert "Cardiff (Caerdydd): city brief" in text
-    assert cardiff["round"]["id"] in text and "Inclusive Cities framework, version 1.0.0" in text
-    assert f"{whole(cardiff['overall']['score'])} out of 100" in text  # 46.9 -> 47
-    assert f"Based on {cardiff['overall']['n']} answers" in text
-    for area in cardiff["areas"]:
+    assert cardiff.round.id in text and "Inclusive Cities framework, version 1.0.0" in text
+    assert f"{whole(cardiff.overall.score)} out of 100" in text  # 46.9 -> 47
+    assert f"Based on {cardiff.overall.n} answers" in text
+    for area in cardiff.areas:
         # each area row: code, title, score, answers
-        assert re.search(rf"{area['code']} .*?{whole(area['score'])} {area['n']} answers", text), area["code"]
-    for d in cardiff["disagreements"]:
-        assert d["code"] in text
+        assert re.search(rf"{area.code} .*?{whole(area.score)} {area.n} answers", text), area.code
+    for d in cardiff.disagreements:
+        assert d.code in text
     assert "No answers yet from: Employers." in text  # the fixture's missing sector
-    assert cardiff["notice"] in text
+    assert cardiff.notice in text
     assert "Reserved school places reflecting neighbourhood make-up" in text  # optional practices key
-    assert "Action plan: 2 done, 3 on track, 1 overdue, 1 flagged." in text
+    assert ("Action plan on 1 March 2020: 2 done, 3 on track, 1 overdue, 0 dropped, 0 without a date, 1 flagged "
+            "(6 actions in all).") in text
 
 
 def test_synthetic_notice_is_on_every_page(cardiff_pdf):
@@ -137,19 +140,19 @@ def test_pdf_renders_to_an_image(cardiff_pdf, tmp_path):
 
 def test_heatmap_prints_every_cell_value(cardiff, cardiff_pdf):
     text = pdf_text(cardiff_pdf)
-    for row in cardiff["principles"]:
-        cells = [m for m in cardiff["matrix"] if m["principle"] == row["code"]]
-        printed = " ".join(f"{whole(m['score'])} n = {m['n']}" for m in cells)
-        assert printed in text, row["code"]
+    for p in cardiff.principles:
+        cells = [m for m in cardiff.matrix if m.principle == p.code]
+        printed = " ".join(f"{whole(m.score)} n = {m.n}" for m in cells)
+        assert printed in text, p.code
 
 
-def hostile_report(base: dict) -> dict:
-    r = copy.deepcopy(base)
+def hostile_report(base: CityReport) -> CityReport:
+    r = data(base)
     r["city"]["local_name"] = HOSTILE
     r["disagreements"][0]["text"] = "Evidence: " + HOSTILE
     r["practices"][0]["title"] = "<b>Practice</b> #emph[x] `code`"
     r["actions"]["items"][0]["title"] = '=HYPERLINK("http://x") & <img src=x onerror=alert(1)>'
-    return r
+    return report_from_data(r)
 
 
 def test_user_text_prints_literally_in_pdf(cardiff):
@@ -180,12 +183,13 @@ def test_city_without_answers_says_so(tmp_path):
 
 
 def test_welsh_irish_and_arabic_names(cardiff):
-    r = copy.deepcopy(cardiff)
-    r["city"].update(name="Tŷ Ddewi", local_name="Ŵyl Béal Feirste Ú")
-    text = pdf_text(render_brief_pdf(r))
+    def named(name: str, local_name: str) -> CityReport:
+        return cardiff.model_copy(update={"city": cardiff.city.model_copy(update={"name": name,
+                                                                                  "local_name": local_name})})
+
+    text = pdf_text(render_brief_pdf(named("Tŷ Ddewi", "Ŵyl Béal Feirste Ú")))
     assert "Tŷ Ddewi (Ŵyl Béal Feirste Ú): city brief" in text
-    r["city"].update(name="Beirut", local_name="بيروت")
-    pdf = render_brief_pdf(r)  # a script the main font lacks never breaks the build
+    pdf = render_brief_pdf(named("Beirut", "بيروت"))  # a script the main font lacks never breaks the build
     assert "Beirut" in pdf_text(pdf) and PdfReader(BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en"
 
 
@@ -200,12 +204,12 @@ def test_html_is_one_accessible_self_contained_page(cardiff):
     assert "script" not in names and "link" not in names and "iframe" not in names
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)  # nothing fetched from elsewhere
     assert names.index("h1") > next(i for i, (t, a) in enumerate(tags) if a.get("class") == "banner")
-    assert text.index(cardiff["notice"]) < text.index("Cardiff (Caerdydd): city brief")
+    assert text.index(cardiff.notice) < text.index("Cardiff (Caerdydd): city brief")
     for svg in (a for t, a in tags if t == "svg"):
         assert svg.get("aria-hidden") == "true"  # bars are decoration: the number beside them is the content
-    assert f"{whole(cardiff['overall']['score'])} out of 100" in text
-    for area in cardiff["areas"]:
-        assert f"{area['code']} {area['title']}" in text
+    assert f"{whole(cardiff.overall.score)} out of 100" in text
+    for area in cardiff.areas:
+        assert f"{area.code} {area.title}" in text
 
 
 # -- convening --------------------------------------------------------------------------------------------------
@@ -215,13 +219,13 @@ def test_convening_brief_puts_cities_side_by_side():
     text = pdf_text(render_brief_pdf(conv))
     page_text = html_parse(render_brief_html(conv))[0]
     for body in (text, page_text):
-        assert conv["notice"] in body
-        for city in conv["cities"]:
-            assert f"{city['name']} {city['phase']} {city['respondents']} {city['answers']} " \
-                   f"{whole(city['overall']['score'])}" in body, city["slug"]
-        for gap in conv["common_gaps"]:
-            assert f"in {gap['low_in']} of {gap['of']} cities" in body
-        best = conv["strongest"][0]["cities"][0]
-        name = next(c["name"] for c in conv["cities"] if c["slug"] == best["city"])
-        assert f"{name} ({whole(best['score'])})" in body
+        assert conv.notice in body
+        for city in conv.cities:
+            assert f"{city.name} {city.phase} {city.respondents} {city.answers} " \
+                   f"{whole(city.overall.score)}" in body, city.slug
+        for gap in conv.common_gaps:
+            assert f"in {gap.low_in} of {gap.of} cities" in body
+        best = conv.strongest[0].cities[0]
+        name = next(c.name for c in conv.cities if c.slug == best.city)
+        assert f"{name} ({whole(best.score)})" in body
     assert html.escape("Who is strong where") in render_brief_html(conv)

@@ -92,7 +92,7 @@ def test_city_diagnostic_writes_the_report_city_report_computes(runs, store_url)
     code, err, nb, out_dir = runs["cardiff"]
     assert code == 0, err[-3000:]
     written = json.loads((out_dir / "diagnostics.json").read_text())
-    expected = reports.city_report(Store(store_url), "cardiff", "virtual-2020")
+    expected = reports.city_report(Store(store_url), "cardiff", "virtual-2020").model_dump(mode="json")
     assert same_report(written, expected)
     assert written["counts"]["respondents"] > 0 and written["previous_round"] == "cardiff-2019"
     shown = outputs(nb)
@@ -118,7 +118,7 @@ def test_convening_brief_writes_the_report_convening_report_computes(runs, store
     code, err, nb, out_dir = runs["convening"]
     assert code == 0, err[-3000:]
     written = json.loads((out_dir / "convening.json").read_text())
-    expected = reports.convening_report(Store(store_url), "virtual-2020")
+    expected = reports.convening_report(Store(store_url), "virtual-2020").model_dump(mode="json")
     assert same_report(written, expected)
     assert [c["slug"] for c in written["cities"]] == sorted(CITIES)  # default: every city with answers
     assert outputs(nb)[0]["data"]["text/markdown"].startswith("> **Synthetic demo data")

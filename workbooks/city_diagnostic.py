@@ -43,6 +43,7 @@ import pandas as pd
 from IPython.display import display
 
 from icframework.analysis import charts, exchange, reports
+from icframework.analysis.models import frame
 from icframework.config import Settings
 from icframework.store import Store
 
@@ -66,13 +67,13 @@ charts.summary(report)
 
 # %%
 display(charts.area_chart(report))
-pd.DataFrame(report["areas"]).set_index("code")
+frame(report.areas).set_index("code")
 
 # %% [markdown]
 # ## Principles, and principles by area
 
 # %%
-display(pd.DataFrame(report["principles"]).set_index("code"))
+display(frame(report.principles).set_index("code"))
 charts.matrix_chart(report)
 
 # %% [markdown]
@@ -81,7 +82,7 @@ charts.matrix_chart(report)
 # The questions with the widest spread of levels (population standard deviation) among the respondents.
 
 # %%
-pd.DataFrame(report["disagreements"], columns=["code", "text", "spread", "levels", "n"])
+frame(report.disagreements, columns=["code", "text", "spread", "levels", "n"])
 
 # %% [markdown]
 # ## Strengths and gaps
@@ -90,26 +91,26 @@ pd.DataFrame(report["disagreements"], columns=["code", "text", "spread", "levels
 # questions at *Developing* or above follow.
 
 # %%
-display(pd.DataFrame(report["strengths"] + report["gaps"],
-                     columns=["kind", "code", "title", "score", "n"]).assign(
-    side=["strength"] * len(report["strengths"]) + ["gap"] * len(report["gaps"])))
-pd.Series({**report["overall"], **{f"core_{k}": v for k, v in report["core"].items()}}, name=report["city"]["name"])
+display(frame(report.strengths + report.gaps, columns=["kind", "code", "title", "score", "n"]).assign(
+    side=["strength"] * len(report.strengths) + ["gap"] * len(report.gaps)))
+pd.Series({**report.overall.model_dump(), **{f"core_{k}": v for k, v in report.core.model_dump().items()}},
+          name=report.city.name)
 
 # %% [markdown]
 # ## Who answered, and with what evidence
 
 # %%
-sectors = report["sectors"]
-display(pd.DataFrame({"answers": sectors["answered"], "respondents": sectors["respondents"]}).assign(
-    expected=lambda d: d.index.isin(sectors["expected"]), missing=lambda d: d.index.isin(sectors["missing"]),
-    thin=lambda d: d.index.isin(sectors["thin"])))
-pd.DataFrame(report["evidence"]["areas"]).set_index("code").assign(overall=report["evidence"]["share"])
+sectors = report.sectors
+display(pd.DataFrame({"answers": sectors.answered, "respondents": sectors.respondents}).assign(
+    expected=lambda d: d.index.isin(sectors.expected), missing=lambda d: d.index.isin(sectors.missing),
+    thin=lambda d: d.index.isin(sectors.thin)))
+frame(report.evidence.areas).set_index("code").assign(overall=report.evidence.share)
 
 # %% [markdown]
 # ## Every question
 
 # %%
-pd.DataFrame(report["questions"]).set_index("code").drop(columns=["text"])
+frame(report.questions).set_index("code").drop(columns=["text"])
 
 # %% [markdown]
 # ## Knowledge exchange: practices, peers and the action plan
@@ -119,8 +120,9 @@ pd.DataFrame(report["questions"]).set_index("code").drop(columns=["text"])
 # plan (`cities/<slug>/actions.yaml`, `icframework.model.actions`) on the reference date.
 
 # %%
-display(pd.DataFrame(report["practices"], columns=["id", "city", "title", "matched", "why"]))
-display(pd.DataFrame(report.get("peers", []), columns=["role", "area", "learner", "mentor", "potential", "why"]))
-actions = report.get("actions") or {"items": [], "notice": "No action plan for this city yet."}
-print(report.get("peers_notice") or "", actions.get("notice") or "", sep="\n")
-pd.DataFrame(actions["items"], columns=["id", "title", "owner", "due", "status", "state", "flags"])
+display(frame(report.practices or [], columns=["id", "city", "title", "matched", "why"]))
+display(frame(report.peers or [], columns=["role", "area", "learner", "mentor", "potential", "why"]))
+actions = report.actions
+print(report.peers_notice or "", (actions.notice or "") if actions else "No action plan for this city yet.",
+      sep="\n")
+frame(actions.items if actions else [], columns=["id", "title", "owner", "due", "status", "state", "flags"])

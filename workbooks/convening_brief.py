@@ -40,6 +40,7 @@ import pandas as pd
 from IPython.display import display
 
 from icframework.analysis import charts, exchange, reports
+from icframework.analysis.models import frame
 from icframework.config import Settings
 from icframework.store import Store
 
@@ -61,24 +62,24 @@ charts.summary(convening)
 
 # %%
 display(charts.convening_heatmap(convening))
-pd.DataFrame([{"city": c["slug"], "name": c["name"], "respondents": c["respondents"], "answers": c["answers"],
-               **c["overall"]} for c in convening["cities"]]).set_index("city").drop(columns="tier_description")
+pd.DataFrame([{"city": c.slug, "name": c.name, "respondents": c.respondents, "answers": c.answers,
+               **c.overall.model_dump()} for c in convening.cities]).set_index("city").drop(columns="tier_description")
 
 # %% [markdown]
 # ## Change since the previous round
 
 # %%
-heat = pd.DataFrame(convening["heatmap"], columns=["city", "area", "score", "change", "direction", "n", "thin"])
+heat = frame(convening.heatmap, columns=["city", "area", "score", "change", "direction", "n", "thin"])
 heat.pivot(index="city", columns="area", values="change")
 
 # %% [markdown]
 # ## Who is strongest where, and the gaps most cities share
 
 # %%
-display(pd.DataFrame([{"area": s["area"], "title": s["title"],
-                       "strongest": ", ".join(f"{c['city']} ({c['score']:.0f})" for c in s["cities"])}
-                      for s in convening["strongest"]]).set_index("area"))
-pd.DataFrame(convening["common_gaps"], columns=["area", "title", "low_in", "of", "mean", "cities"])
+display(pd.DataFrame([{"area": s.area, "title": s.title,
+                       "strongest": ", ".join(f"{c.city} ({c.score:.0f})" for c in s.cities)}
+                      for s in convening.strongest]).set_index("area"))
+frame(convening.common_gaps, columns=["area", "title", "low_in", "of", "mean", "cities"])
 
 # %% [markdown]
 # ## Peer-learning pairs
@@ -87,8 +88,8 @@ pd.DataFrame(convening["common_gaps"], columns=["area", "title", "low_in", "of",
 # words, then one row per pair with the scores behind it.
 
 # %%
-pairs = convening["pairs"]
-print(pairs["notice"] or pairs["method"])
-display(pd.DataFrame(pairs["pairs"], columns=["learner", "area", "mentor", "learner_score", "mentor_score",
-                                              "potential", "why"]))
-pd.DataFrame(pairs["unmatched"], columns=["city", "reason"])
+pairs = convening.pairs
+print(pairs.notice or pairs.method)
+display(frame(pairs.pairs, columns=["learner", "area", "mentor", "learner_score", "mentor_score", "potential",
+                                    "why"]))
+frame(pairs.unmatched, columns=["city", "reason"])

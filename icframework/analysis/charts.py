@@ -17,6 +17,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from .models import CityReport, ConveningReport, HeatCell, MatrixCell, ScoreRow
+
 VEGALITE = "https://vega.github.io/schema/vega-lite/v5.json"
 VL_VERSION = "5.20"
 MIMETYPE = "application/vnd.vegalite.v5+json"
@@ -44,11 +46,11 @@ class Figure:
         return cls.from_dict({k: v for k, v in self.spec.items() if k != "$schema"})
 
 
-def area_chart(report: dict) -> Figure:
+def area_chart(report: CityReport) -> Figure:
     """Horizontal bars: the score of each area of action (0-100), labelled with score and n."""
-    area_label = report["framework"]["labels"]["area"]
-    rows = [{"area": f"{a['code']} {a['title']}", "code": a["code"], "score": a["score"] or 0,
-             "label": _score_label(a), "n": a["n"], "thin": a["thin"]} for a in report["areas"]]
+    area_label = report.framework.labels.area
+    rows = [{"area": f"{a.code} {a.title}", "code": a.code, "score": a.score or 0,
+             "label": _score_label(a), "n": a.n, "thin": a.thin} for a in report.areas]
     order = [r["area"] for r in rows]
     bar = {"mark": {"type": "bar", "color": "#2b6cb0"},
            "encoding": {"opacity": {"condition": {"test": "datum.thin", "value": 0.35}, "value": 1}}}
@@ -69,41 +71,41 @@ def area_chart(report: dict) -> Figure:
     return Figure(spec, alt)
 
 
-def matrix_chart(report: dict) -> Figure:
+def matrix_chart(report: CityReport) -> Figure:
     """Heatmap: principles (rows) by areas (columns); each cell shows its score."""
-    labels = report["framework"]["labels"]
-    titles = {p["code"]: p["title"] for p in report["principles"]}
-    rows = [{"principle": c["principle"], "area": c["area"], "score": c["score"], "n": c["n"], "thin": c["thin"],
-             "questions": c.get("questions", 1),
-             "label": _cell_label(c), "ptitle": titles.get(c["principle"], "")} for c in report["matrix"]]
-    spec = _heatmap(_title(report, f"{labels['principle']} by {labels['area'].lower()}"), rows,
-                    row="principle", row_title=labels["principle"], col="area", col_title=labels["area"],
-                    tooltip=[{"field": "ptitle", "title": labels["principle"]}])
+    labels = report.framework.labels
+    titles = {p.code: p.title for p in report.principles}
+    rows = [{"principle": c.principle, "area": c.area, "score": c.score, "n": c.n, "thin": c.thin,
+             "questions": c.questions,
+             "label": _cell_label(c), "ptitle": titles.get(c.principle, "")} for c in report.matrix]
+    spec = _heatmap(_title(report, f"{labels.principle} by {labels.area.lower()}"), rows,
+                    row="principle", row_title=labels.principle, col="area", col_title=labels.area,
+                    tooltip=[{"field": "ptitle", "title": labels.principle}])
     lines = []
-    for p in report["principles"]:
-        cells = [f"{r['area']} {r['label']}" for r in rows if r["principle"] == p["code"]]
-        lines.append(f"{p['code']} {p['title']}: " + ", ".join(cells) + ".")
-    alt = (f"Heatmap of scores (0 to 100) by {labels['principle'].lower()} and {labels['area'].lower()} for "
+    for p in report.principles:
+        cells = [f"{r['area']} {r['label']}" for r in rows if r["principle"] == p.code]
+        lines.append(f"{p.code} {p.title}: " + ", ".join(cells) + ".")
+    alt = (f"Heatmap of scores (0 to 100) by {labels.principle.lower()} and {labels.area.lower()} for "
            f"{_who(report)}; a dash marks a combination with no linked question. " + " ".join(lines)
            + _thin_note(rows, report) + _synthetic_note(report))
     return Figure(spec, alt)
 
 
-def convening_heatmap(convening: dict) -> Figure:
+def convening_heatmap(convening: ConveningReport) -> Figure:
     """Heatmap for conveners: cities (rows) by areas (columns); each cell shows score and change."""
-    area_label = convening["framework"]["labels"]["area"]
-    names = {c["slug"]: c["name"] for c in convening["cities"]}
-    rows = [{"city": names.get(h["city"], h["city"]), "area": h["area"], "score": h["score"], "n": h["n"],
-             "thin": h["thin"], "label": _cell_label(h, change=True)} for h in convening["heatmap"]]
-    title = f"{area_label} scores by city, {convening['round']['id']}"
+    area_label = convening.framework.labels.area
+    names = {c.slug: c.name for c in convening.cities}
+    rows = [{"city": names.get(h.city, h.city), "area": h.area, "score": h.score, "n": h.n,
+             "thin": h.thin, "label": _cell_label(h, change=True)} for h in convening.heatmap]
+    title = f"{area_label} scores by city, {convening.round.id}"
     spec = _heatmap(_title(convening, title), rows, row="city", row_title="City", col="area", col_title=area_label,
                     tooltip=[])
     lines = []
-    for c in convening["cities"]:
-        cells = [f"{r['area']} {r['label']}" for r in rows if r["city"] == c["name"]]
-        lines.append(f"{c['name']}: " + ", ".join(cells) + ".")
-    alt = (f"Heatmap of {area_label.lower()} scores (0 to 100) for {len(convening['cities'])} cities in round "
-           f"{convening['round']['id']}; in brackets the change since each city's previous round. " + " ".join(lines)
+    for c in convening.cities:
+        cells = [f"{r['area']} {r['label']}" for r in rows if r["city"] == c.name]
+        lines.append(f"{c.name}: " + ", ".join(cells) + ".")
+    alt = (f"Heatmap of {area_label.lower()} scores (0 to 100) for {len(convening.cities)} cities in round "
+           f"{convening.round.id}; in brackets the change since each city's previous round. " + " ".join(lines)
            + _thin_note(rows, convening) + _synthetic_note(convening))
     return Figure(spec, alt)
 
@@ -128,20 +130,20 @@ class Summary:
         return {"text/markdown": self.markdown, "text/plain": self.text}
 
 
-def summary(report: dict) -> Summary:
+def summary(report: CityReport | ConveningReport) -> Summary:
     """The headline of a city report or a convening report, with the synthetic notice first when it applies."""
-    rnd = report["round"]
-    if "city" in report:
-        o, c = report["overall"], report["counts"]
-        score = "no score yet" if o["score"] is None else f"{o['score']:.1f} of 100 ({o['tier']})"
-        lines = (f"{report['city']['name']}, round {rnd['id']}: {rnd['title']}",
-                 f"Overall: {score}, from {c['scored']} scored answers by {c['respondents']} respondents "
-                 f"({c['dont_know']} don't know, {c['na']} not applicable, {c['unanswered']} unanswered).",
-                 f"Compared with: {report['previous_round'] or 'no earlier round'}.")
+    rnd = report.round
+    if isinstance(report, CityReport):
+        o, c = report.overall, report.counts
+        score = "no score yet" if o.score is None else f"{o.score:.1f} of 100 ({o.tier})"
+        lines = (f"{report.city.name}, round {rnd.id}: {rnd.title}",
+                 f"Overall: {score}, from {c.scored} scored answers by {c.respondents} respondents "
+                 f"({c.dont_know} don't know, {c.na} not applicable, {c.unanswered} unanswered).",
+                 f"Compared with: {report.previous_round or 'no earlier round'}.")
     else:
-        names = ", ".join(c["name"] for c in report["cities"]) or "none"
-        lines = (f"Convening brief, round {rnd['id']}: {rnd['title']}", f"Cities ({len(report['cities'])}): {names}.")
-    return Summary(lines, report.get("notice") if report.get("synthetic") else None)
+        names = ", ".join(c.name for c in report.cities) or "none"
+        lines = (f"Convening brief, round {rnd.id}: {rnd.title}", f"Cities ({len(report.cities)}): {names}.")
+    return Summary(lines, report.notice if report.synthetic else None)
 
 
 def escape_markdown(text: str) -> str:
@@ -176,45 +178,45 @@ def _heatmap(title: dict, rows: list[dict], *, row: str, row_title: str, col: st
                                "width": {"step": 78}, "height": {"step": 26}})
 
 
-def _title(report: dict, text: str) -> dict:
-    who = _who(report) if "city" in report else ""
+def _title(report: CityReport | ConveningReport, text: str) -> dict:
+    who = _who(report) if isinstance(report, CityReport) else ""
     title = {"text": f"{who}: {text}" if who else text, "anchor": "start"}
-    if report.get("synthetic"):
-        title["subtitle"] = report.get("notice") or "Synthetic demo data"
+    if report.synthetic:
+        title["subtitle"] = report.notice or "Synthetic demo data"
         title["subtitleColor"] = "#b00020"
     return title
 
 
-def _who(report: dict) -> str:
-    if "city" in report:
-        return f"{report['city']['name']} ({report['round']['id']})"
-    return f"round {report['round']['id']}"
+def _who(report: CityReport | ConveningReport) -> str:
+    if isinstance(report, CityReport):
+        return f"{report.city.name} ({report.round.id})"
+    return f"round {report.round.id}"
 
 
-def _score_label(item: dict) -> str:
-    if item["score"] is None:
+def _score_label(item: ScoreRow) -> str:
+    if item.score is None:
         return "no score (n=0)"
-    thin = ", thin" if item["thin"] else ""
-    return f"{item['score']:.0f} (n={item['n']}{thin})"
+    thin = ", thin" if item.thin else ""
+    return f"{item.score:.0f} (n={item.n}{thin})"
 
 
-def _cell_label(cell: dict, change: bool = False) -> str:
-    if cell.get("questions", 1) == 0:
+def _cell_label(cell: MatrixCell | HeatCell, change: bool = False) -> str:
+    if isinstance(cell, MatrixCell) and cell.questions == 0:
         return "-"
-    if cell["score"] is None:
+    if cell.score is None:
         return "no score"
-    label = f"{cell['score']:.0f}" + ("*" if cell["thin"] else "")
-    if change and cell.get("change") is not None:
-        label += f" ({cell['change']:+.0f})"
+    label = f"{cell.score:.0f}" + ("*" if cell.thin else "")
+    if change and isinstance(cell, HeatCell) and cell.change is not None:
+        label += f" ({cell.change:+.0f})"
     return label
 
 
-def _thin_note(rows: list[dict], report: dict) -> str:
+def _thin_note(rows: list[dict], report: CityReport | ConveningReport) -> str:
     if not any(r["thin"] and r["score"] is not None for r in rows):
         return ""
-    t = report["framework"].get("thin_threshold")
+    t = report.framework.thin_threshold
     return f" Scores marked thin or with * rest on fewer than {t} answers." if t else " Thin scores are marked."
 
 
-def _synthetic_note(report: dict) -> str:
-    return f" {report['notice']}" if report.get("synthetic") and report.get("notice") else ""
+def _synthetic_note(report: CityReport | ConveningReport) -> str:
+    return f" {report.notice}" if report.synthetic and report.notice else ""

@@ -1,8 +1,9 @@
 """Knowledge exchange for the briefs: add suggested practices, peers and action-plan progress to the reports.
 
 `enrich_report` adds `practices`, `peers` (and `peers_notice`) and `actions` to a city's diagnostics.json
-report; `enrich_convening` adds the round's pairing plan (`pairs`) to the convening report. Both work on the
-plain report dicts (docs/diagnostics-json.md), so they can run in a workbook or on a saved JSON file.
+report; `enrich_convening` adds the round's pairing plan (`pairs`) to the convening report. Both take a report
+model (`icframework.analysis.models`: from `icframework.analysis.reports` or a saved JSON file) and return a
+validated copy, so they can run in a workbook or on a saved file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..errors import ICFError, NotFoundError
 from ..model.actions import load_plan, progress, reference_date
 from ..model.practices import DEFAULT_CODES, Practice, load_practices, suggest
 from .matching import MIN_GROUP, GroupTooSmall, Plan, match
+from .models import ActionsProgress, CityReport, ConveningReport, PairsPlan, Peer, PracticeSuggestion
 
 MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group": MIN_GROUP}
 
@@ -100,17 +102,20 @@ def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, ro
 _PAIRS: dict[tuple, dict] = {}
 
 
-def enrich_convening(report: dict, **params) -> dict:
+def enrich_convening(report: ConveningReport, **params) -> ConveningReport:
     """A copy of a convening report with `pairs`: the round's peer-learning plan, from its `heatmap`."""
-    titles = {a["code"]: a["title"] for a in report.get("areas", [])}
-    scores = pd.DataFrame(report["heatmap"], columns=["city", "area", "score", "n", "thin"])
+    titles = {a.code: a.title for a in report.areas}
+    scores = pd.DataFrame([h.model_dump(include={"city", "area", "score", "n", "thin"}) for h in report.heatmap],
+                          columns=["city", "area", "score", "n", "thin"])
     scores["title"] = scores["area"].map(titles).fillna("")
-    names = {c["slug"]: c["name"] for c in report.get("cities", [])}
-    return {**report, "pairs": pairs_data(scores, names, **params)}
+    names = {c.slug: c.name for c in report.cities}
+    return report.model_copy(update={"pairs": PairsPlan.model_validate(pairs_data(scores, names, **params))})
 
 
-def city_peers(pairs: dict, city: str) -> tuple[list[dict], str | None]:
+def city_peers(pairs: dict | PairsPlan, city: str) -> tuple[list[dict], str | None]:
     """The pairs a city is in (as learner first, then as mentor) and a notice when it learns from no one."""
+    if isinstance(pairs, PairsPlan):
+        pairs = pairs.model_dump(mode="json")
     mine = [dict(p, role="learner") for p in pairs["pairs"] if p["learner"] == city]
     mine += [dict(p, role="mentor") for p in pairs["pairs"] if p["mentor"] == city]
     if pairs.get("notice"):
@@ -119,41 +124,43 @@ def city_peers(pairs: dict, city: str) -> tuple[list[dict], str | None]:
     return mine, (f"No learning pair this round: {reason}." if reason else None)
 
 
-def enrich_report(report: dict, *, store=None, pairs: dict | None = None,
+def enrich_report(report: CityReport, *, store=None, pairs: dict | PairsPlan | None = None,
                   practices: Sequence[Practice] | None = None, extra_practices: Sequence[Path | str] = (),
                   cities_root: Path | None = None, reference: dt.date | str | None = None, limit: int = 5,
-                  **match_params) -> dict:
-    """A copy of a city report (diagnostics.json) with the knowledge-exchange keys:
+                  **match_params) -> CityReport:
+    """A validated copy of a city report (diagnostics.json) with the knowledge-exchange parts:
 
     - `practices`: up to `limit` practices that fit the city's weakest non-thin areas and principles, each
       with `why` (from `practices`, else the bundled library, the user's files under cities/ and the files or
       folders in `extra_practices`);
     - `peers` and `peers_notice`: the city's pairs in the round's plan (`pairs`, else computed from `store`
-      with `match_params`); left out when neither is given;
+      with `match_params`); left as they were when neither is given;
     - `actions`: progress of `cities/<slug>/actions.yaml` on `reference` (a date or "YYYY-MM-DD"; default:
-      the round's convening date, else today); left out when the city has no plan.
+      the round's convening date, else today); left as it was when the city has no plan.
     """
-    out = dict(report)
+    update: dict = {}
     library = load_practices(extra_practices, cities_root) if practices is None else practices
     if isinstance(reference, str):
         try:
             reference = dt.date.fromisoformat(reference)
         except ValueError:
             raise ICFError(f"reference date {reference!r} is not a date: write it as YYYY-MM-DD") from None
-    codes = (report.get("framework") or {}).get("code", DEFAULT_CODES)
-    out["practices"] = suggest(library, report.get("areas", []), report.get("principles", []), codes=codes,
-                               limit=limit)
-    city, round_info = report["city"]["slug"], report.get("round") or {}
+    codes = report.framework.code or DEFAULT_CODES
+    found = suggest(library, [a.model_dump() for a in report.areas], [p.model_dump() for p in report.principles],
+                    codes=codes, limit=limit)
+    update["practices"] = [PracticeSuggestion.model_validate(p) for p in found]
+    city, round_info = report.city.slug, report.round
     if pairs is None and store is not None:
-        pairs = round_pairs(store, round_info["id"], root=cities_root, **match_params)
+        pairs = round_pairs(store, round_info.id, root=cities_root, **match_params)
     if pairs is not None:
-        out["peers"], out["peers_notice"] = city_peers(pairs, city)
+        peers, update["peers_notice"] = city_peers(pairs, city)
+        update["peers"] = [Peer.model_validate(p) for p in peers]
     plan = load_plan(city, cities_root)
     if plan is not None:
         if reference is None:
             try:
-                reference = reference_date(round_info.get("convening"), cities_root).date
+                reference = reference_date(round_info.convening, cities_root).date
             except NotFoundError:  # a round tied to a convening this programme does not list
                 reference = dt.date.today()
-        out["actions"] = progress(plan, reference)
-    return out
+        update["actions"] = ActionsProgress.model_validate(progress(plan, reference))
+    return report.model_copy(update=update)

@@ -1,5 +1,6 @@
 """The reports a brief is made from: one city in one round (`city_report`, diagnostics.json) and the cities of a
-round side by side (`convening_report`, convening.json), in the shape of docs/diagnostics-json.md.
+round side by side (`convening_report`, convening.json), as the typed models of `icframework.analysis.models`
+(the source of truth for their shape; docs/diagnostics-json.md describes it).
 
 Both read the store once and compute every number with the pure functions of `icframework.analysis.scores`.
 """
@@ -7,7 +8,6 @@ Both read the store once and compute every number with the pure functions of `ic
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import ICFError, NotFoundError
 from ..model.framework import Framework, load_framework
+from .models import SCHEMA, CityReport, ConveningReport, write_json
 from .scores import (
     area_scores,
     as_float,
@@ -35,13 +36,14 @@ from .scores import (
     tier,
 )
 
-SCHEMA = 1
+__all__ = ["SCHEMA", "city_report", "common_gaps", "convening_report", "jsonable", "parse_cities", "previous_round",
+           "strongest", "write_json"]
 
 
 def city_report(store, city_slug: str, round_id: str, framework: Framework | str | None = None, *,
                 cities: Path | None = None, answers: pd.DataFrame | None = None, core_level: int = 2,
-                top_disagreements: int = 5) -> dict:
-    """The diagnostics of one city in one round, in the shape of docs/diagnostics-json.md (JSON-ready).
+                top_disagreements: int = 5) -> CityReport:
+    """The diagnostics of one city in one round (diagnostics.json), validated by its model.
 
     `cities` is the programme's cities folder (default: the example programme icframework carries).
 
@@ -101,12 +103,12 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         "gaps": gaps,
         "core": core_completeness(questions, fw, core_level),
     }
-    return jsonable(report)
+    return CityReport.model_validate(jsonable(report))
 
 
 def convening_report(store, round_id: str, cities: list[str] | str | None = None, *, root: Path | None = None,
-                     answers: pd.DataFrame | None = None, top: int = 3) -> dict:
-    """Cities side by side for a convening, in the shape of docs/diagnostics-json.md (second part).
+                     answers: pd.DataFrame | None = None, top: int = 3) -> ConveningReport:
+    """Cities side by side for a convening (convening.json), validated by its model.
 
     `cities`: slugs (a list, or one comma-separated string); None means every city with answers in the round.
     `root` is the programme's cities folder (default: the example programme icframework carries). Reads the store
@@ -162,7 +164,7 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
         "strongest": strongest(heat, fw, top),
         "common_gaps": common_gaps(heat, rows, fw),
     }
-    return jsonable(report)
+    return ConveningReport.model_validate(jsonable(report))
 
 
 def strongest(heat: list[dict], fw: Framework, top: int = 3) -> list[dict]:
@@ -209,14 +211,6 @@ def parse_cities(cities: list[str] | str) -> list[str]:
     if isinstance(cities, str):
         cities = cities.split(",")
     return [c.strip() for c in cities if c and c.strip()]
-
-
-def write_json(report: dict, path: str | Path) -> Path:
-    """Write a report as UTF-8 JSON, atomically (no NaN: a NaN would raise)."""
-    from ..files import atomic_write
-
-    data = json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False).encode()
-    return atomic_write(Path(path), data)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

@@ -9,35 +9,33 @@ convening.json beside the notebook, else the report stored in the notebook's met
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 from nbconvert.exporters import Exporter
 from traitlets import default
 
+from ..analysis.models import CityReport, ConveningReport, report_from_data
+from ..analysis.models import load_report as _load_report
 from ..errors import NotFoundError
 from ..files import atomic_write
 from .html import BriefTemplate, render_brief_html
-from .pdf import RenderError, render_brief_pdf
+from .pdf import render_brief_pdf
 from .view import view_for
 
 CITY_FILES = ("diagnostics.json", "diagnostic.ipynb")
 CONVENING_FILES = ("convening.json", "convening.ipynb")
 
 
-def load_report(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFoundError(f"no report at {path}: run the workbook first (icf run, or icf brief CITY)") from None
-    except json.JSONDecodeError as exc:
-        raise RenderError(f"{path} is not valid JSON ({exc}): run the workbook again to rewrite it") from exc
+def load_report(path: str | Path) -> CityReport | ConveningReport:
+    """A saved report (diagnostics.json or convening.json), validated: see icframework.analysis.models.load_report
+    for the errors it raises (missing file, not JSON, another schema version, a field missing or wrong)."""
+    return _load_report(path)
 
 
-def find_report(nb, resources: dict | None = None) -> dict:
+def find_report(nb, resources: dict | None = None) -> CityReport | ConveningReport:
     """The report behind an executed workbook: diagnostics.json or convening.json beside the notebook, else the
-    notebook metadata `icf.diagnostics` or `icf.convening`."""
+    notebook metadata `icf.diagnostics` or `icf.convening` (validated the same way)."""
     meta = (resources or {}).get("metadata") or {}
     if "path" in meta:  # nbconvert sets it to the notebook's folder ("" for the current one)
         for name in ("diagnostics.json", "convening.json"):
@@ -46,7 +44,7 @@ def find_report(nb, resources: dict | None = None) -> dict:
     meta = nb.metadata.get("icf", {}) if nb is not None else {}
     for key in ("diagnostics", "convening"):
         if isinstance(meta.get(key), dict):
-            return meta[key]
+            return report_from_data(dict(meta[key]), f"the notebook metadata icf.{key}")
     raise NotFoundError("no diagnostics found for this notebook: put diagnostics.json (or convening.json) beside "
                         "it, or store the report in the notebook metadata under icf.diagnostics")
 

@@ -13,6 +13,7 @@ import nbformat
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from traitlets import default
 
+from ..analysis.models import CityReport, ConveningReport
 from ..style import COLOURS
 from .pdf import TEMPLATES
 from .view import view_for
@@ -85,6 +86,6 @@ def render_html(view: dict, nb=None) -> str:
     return html
 
 
-def render_brief_html(report: dict, nb=None, view: dict | None = None) -> str:
+def render_brief_html(report: CityReport | ConveningReport, nb=None, view: dict | None = None) -> str:
     """The brief of a city or convening report as one self-contained HTML page."""
     return render_html(view or view_for(report), nb)

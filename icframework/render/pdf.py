@@ -12,6 +12,7 @@ import threading
 
 import typst
 
+from ..analysis.models import CityReport, ConveningReport
 from ..config import bundled
 from ..errors import ICFError
 from ..style import COLOURS
@@ -59,7 +60,7 @@ def compile_pdf(template: str, view: dict) -> bytes:
             raise RenderError(f"could not render {template}: {exc.message}\n{exc.diagnostic}") from exc
 
 
-def render_brief_pdf(report: dict, view: dict | None = None) -> bytes:
+def render_brief_pdf(report: CityReport | ConveningReport, view: dict | None = None) -> bytes:
     """The brief of a city or convening report as tagged PDF (PDF/UA-1 and PDF/A-2a)."""
     template = "convening_brief.typ" if is_convening(report) else "city_brief.typ"
     return compile_pdf(template, view or view_for(report))
