@@ -182,6 +182,20 @@ def test_submitting_closes_the_answers_until_reopened(store, ana):
     assert store.answers_for(resp)["A1.Q1"]["level"] == 4
 
 
+def test_a_closed_round_shows_the_answers_and_takes_no_changes(store, ana):
+    resp, code = ana
+    form = AssessmentForm(store, resp)
+    form.cards["A1.Q1"].choice.value = "3"
+    store.set_round_closed("r1", True)
+    assert not form.save("A1.Q1", level=1)  # a page left open when the round closed cannot change it
+    closed = AssessmentForm(store, store.authenticate("bristol", code))
+    assert not closed.editable and closed.cards["A1.Q1"].choice.disabled
+    assert "This self-assessment has closed" in html_of(closed.widget)
+    assert store.answers_for(resp)["A1.Q1"]["level"] == 3
+    store.set_round_closed("r1", False)
+    assert AssessmentForm(store, store.authenticate("bristol", code)).editable
+
+
 def test_a_failed_save_says_so_keeps_the_text_and_is_retried(store, ana):
     resp, _ = ana
     form = AssessmentForm(store, resp)

@@ -183,7 +183,7 @@ class AssessmentForm:
     # -- what the form knows ---------------------------------------------------------------------------------
     @property
     def editable(self) -> bool:
-        return self.status == "open"
+        return self.status == "open" and not self.round.closed
 
     def answered(self, code: str) -> bool:
         return bool((self.answers.get(code) or {}).get("response"))
@@ -353,6 +353,9 @@ class AssessmentForm:
                 "link at any time, and answer in any order.</p>" + ("" if self.editable else self._closed_html()))
 
     def _closed_html(self) -> str:
+        if self.round.closed:
+            return ('<p class="icf-done" role="status"><strong>This self-assessment has closed.</strong> Your answers '
+                    "are kept and shown below; they can no longer be changed.</p>")
         if self.status == "submitted":
             return ('<p class="icf-done" role="status"><strong>Thank you: your answers are submitted.</strong> '
                     "To change them, ask your facilitator to reopen them.</p>")

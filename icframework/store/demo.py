@@ -77,7 +77,7 @@ def generate(
     for r in DEMO_ROUNDS:
         if r.id not in existing:
             store.create_round(
-                r.id, framework, title=r.title + " [synthetic]", convening=r.convening, synthetic=True
+                r.id, framework, title=r.title, convening=r.convening, synthetic=True
             )
     area_codes = [a.code for a in fw.areas]
     # Questions on which respondents tend to disagree, and a few that some cities find not applicable.
