@@ -6,13 +6,23 @@ STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test test-fast lint app bench wheel clean system-deps
+.PHONY: demo test test-fast lint app bench wheel clean system-deps git-filters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e . 'nbstripout>=0.8'
+	$(MAKE) --no-print-directory git-filters
 	touch $@
+
+## git-filters: strip notebook outputs as they are staged (.gitattributes names the filter; this defines it)
+git-filters:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(CURDIR)/$(VENV)/bin/nbstripout --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv '$(CURDIR)/$(VENV)/bin/nbstripout --keep-id -t'; \
+	fi
 
 $(TESTSTAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'

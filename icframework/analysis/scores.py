@@ -34,7 +34,6 @@ import pandas as pd
 
 from ..model.framework import Framework
 
-SCHEMA = 1
 SAME_WITHIN = 2.0  # a change of at most this many points counts as "same"
 
 
