@@ -15,7 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from icframework.analysis import reports
-from icframework.analysis.models import to_data
+from icframework.analysis.models import Embedded
+from icframework.errors import NotFoundError
 from icframework.render import BriefHTMLExporter, TypstPDFExporter, city_outputs, convening_outputs, render_brief_pdf
 from icframework.render.view import whole
 from icframework.store import Store
@@ -56,6 +57,12 @@ def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp
         assert q.code in text
     page = written["html"].read_text(encoding="utf-8")
     assert "Cardiff (Caerdydd): city brief" in page and SYNTHETIC_NOTICE in page
+    # people read round titles, never ids: this round's, and the earlier one it is compared with
+    assert cardiff_report.previous_round == "cardiff-2019"
+    for shown in (" ".join(text.split()), page):
+        assert "Self-assessment before the virtual convening (March 2020)" in shown
+        assert "Self-assessment before the Cardiff convening (October 2019)" in shown
+        assert "virtual-2020" not in shown and "cardiff-2019" not in shown
 
 
 def test_city_with_no_answers_gets_a_brief_that_says_so(store, tmp_path):
@@ -64,7 +71,7 @@ def test_city_with_no_answers_gets_a_brief_that_says_so(store, tmp_path):
     report = reports.city_report(store, "bristol", "spring-2021")
     reports.write_json(report, tmp_path / "diagnostics.json")
     text = pdf_text(city_outputs(tmp_path)["pdf"].read_bytes())
-    assert "No answers have been recorded for Bristol in round spring-2021 yet" in text
+    assert "No answers have been recorded for Bristol in \u201cSpring 2021 check-in\u201d yet" in text
     assert "out of 100" not in text  # no score is invented
 
 
@@ -80,19 +87,27 @@ def test_convening_outputs_compare_every_city(store, tmp_path):
     assert "Common gaps" in text and SYNTHETIC_NOTICE in text
 
 
-def test_pdf_exporter_reads_the_report_from_notebook_metadata(cardiff_report):
-    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": to_data(cardiff_report)}})
+def executed(report, *cells):
+    """A notebook as a workbook leaves it: the report it displayed in an output, then `cells`."""
+    bundle = Embedded(report)._repr_mimebundle_()
+    shown = nbformat.v4.new_code_cell("display(Embedded(report))", outputs=[
+        nbformat.v4.new_output("display_data", data=bundle)])
+    return nbformat.v4.new_notebook(cells=[shown, *cells])
+
+
+def test_pdf_exporter_reads_the_report_the_notebook_carries(cardiff_report):
+    nb = executed(cardiff_report)
     pdf, resources = TypstPDFExporter().from_notebook_node(nb)
     assert resources["output_extension"] == ".pdf"
     assert render_brief_pdf(cardiff_report) == pdf  # same report, same bytes (the report's time is the PDF's)
 
 
 def test_html_exporter_adds_cells_tagged_brief_without_code(cardiff_report):
-    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": to_data(cardiff_report)}})
-    nb.cells = [nbformat.v4.new_markdown_cell("## Facilitator note\nTalk about *A3* first.",
-                                              metadata={"tags": ["brief"]}),
-                nbformat.v4.new_code_cell("secret_code = 42", metadata={"tags": ["brief"]}),
-                nbformat.v4.new_markdown_cell("Not for the brief.")]
+    nb = executed(cardiff_report,
+                  nbformat.v4.new_markdown_cell("## Facilitator note\nTalk about *A3* first.",
+                                                metadata={"tags": ["brief"]}),
+                  nbformat.v4.new_code_cell("secret_code = 42", metadata={"tags": ["brief"]}),
+                  nbformat.v4.new_markdown_cell("Not for the brief."))
     page, _ = BriefHTMLExporter().from_notebook_node(nb)
     assert "Facilitator note" in page and "<em>A3</em>" in page
     assert "secret_code" not in page and "Not for the brief." not in page
@@ -128,11 +143,12 @@ def test_missing_report_says_what_to_do(tmp_path):
     assert not list(Path(tmp_path).glob("brief.*"))
 
 
-def test_a_report_in_the_notebook_metadata_is_validated_too(cardiff_report):
-    from icframework.analysis.models import InvalidReportError
+def test_a_report_in_the_notebook_is_validated_too(cardiff_report):
+    from icframework.analysis.models import REPORT_MIME, InvalidReportError
 
-    data = to_data(cardiff_report)
-    del data["counts"]
-    nb = nbformat.v4.new_notebook(metadata={"icf": {"diagnostics": data}})
-    with pytest.raises(InvalidReportError, match=r"notebook metadata icf\.diagnostics: counts: Field required"):
+    nb = executed(cardiff_report)
+    del nb.cells[0].outputs[0]["data"][REPORT_MIME]["counts"]
+    with pytest.raises(InvalidReportError, match=r"the report stored in the notebook: counts: Field required"):
         TypstPDFExporter().from_notebook_node(nb)
+    with pytest.raises(NotFoundError, match="not an executed icframework workbook"):
+        TypstPDFExporter().from_notebook_node(nbformat.v4.new_notebook())

@@ -128,7 +128,7 @@ def test_specs_are_valid_for_altair():
 def test_summary_escapes_names_and_puts_the_notice_first():
     report = city_report(
         city=city("Exton <img src=x onerror=alert(1)> *[link](javascript:x)*"),
-        round=rnd("r2", "Round two"), previous_round=None,
+        round=rnd("r2", "Round two"), previous_round=None, previous_round_title=None,
         overall={"score": 52.78, "n": 6, "thin": False, "tier": "Established", "tier_description": None},
         counts={"scored": 6, "respondents": 3, "dont_know": 1, "na": 1, "unanswered": 1, "answers": 8,
                 "questions": 3},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,35 @@ def test_python3_kernel_is_this_python():
     from jupyter_client.manager import KernelManager
 
     assert KernelManager(kernel_name="python3").format_kernel_cmd()[0] == sys.executable
+
+
+def test_run_all_from_a_folder_inside_a_programme_then_nbconvert_anywhere(tmp_path):
+    """What a researcher does: open the workbook from a folder of a programme in JupyterLab and Run All with the
+    defaults (no parameters, no ICF_* variables: the programme is found upwards), then save the executed copy
+    somewhere else and make its brief with nbconvert."""
+    from icframework.config import Settings
+    from icframework.model.programme import init_programme
+
+    init_programme(tmp_path / "prog", example=True)
+    run = Settings.from_environment({}, tmp_path / "prog")
+    store = run.open_store(create=True)
+    demo.generate(store, cities=[load_city(c, run.cities) for c in ("bristol", "cardiff")])
+    store.close()
+    (tmp_path / "prog" / "notes").mkdir()
+    shutil.copy(WORKBOOKS / "city_diagnostic.ipynb", tmp_path / "prog" / "notes" / "city_diagnostic.ipynb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICF_")}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-m", "papermill", "city_diagnostic.ipynb", str(elsewhere / "copy.ipynb"),
+                           "--no-progress-bar"], cwd=tmp_path / "prog" / "notes", env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "prog" / "build" / "virtual-2020" / "bristol" / "diagnostics.json").is_file()
+    assert not list((tmp_path / "prog").rglob("icf.sqlite3*"))[1:] and not (tmp_path / "prog" / "notes" /
+                                                                            "icf.sqlite3").exists()
+    for exporter in ("icf-pdf", "icf-html"):
+        made = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", exporter, "copy.ipynb"],
+                              cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stderr[-3000:]
+    assert "Bristol" in (elsewhere / "copy.html").read_text(encoding="utf-8")
+    assert (elsewhere / "copy.pdf").read_bytes().startswith(b"%PDF")

@@ -29,34 +29,36 @@
 city = "bristol"  # city slug: a folder of the cities folder
 round_id = "virtual-2020"  # a round in the answer store
 framework = None  # None: the round's own framework; or a bundled framework name or a YAML path
-store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
-cities_dir = None  # None: $ICF_CITIES, else ./cities, else the example programme icframework carries
-output_dir = None  # None: build/<round_id>/<city>
+programme_dir = None  # None: $ICF_PROGRAMME, else the nearest programme.yaml from this folder upwards
+store_url = None  # None: $ICF_STORE_URL, else the programme's store
+cities_dir = None  # None: $ICF_CITIES, else the programme's cities, else the example programme icframework carries
+output_dir = None  # None: the programme's build folder /<round_id>/<city>
 reference_date = None  # action-plan progress on this date ("YYYY-MM-DD"); None: the round's convening date
 
 # %%
 # Checks the parameters (an unknown city or round, or a slug with '/' or '..', stops here with a clear error),
-# reads the answers once and writes diagnostics.json atomically.
+# reads the answers once, writes diagnostics.json atomically and keeps the report in this notebook's outputs,
+# so `jupyter nbconvert --to icf-pdf` makes the brief from any executed copy.
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
 
 from icframework.analysis import charts, exchange, reports
-from icframework.analysis.models import frame
+from icframework.analysis.models import Embedded, frame
 from icframework.config import Settings
-from icframework.store import Store
 
-settings = Settings.from_environment(store_url=store_url, cities=cities_dir)
-store = Store(settings.store_url)
+settings = Settings.from_environment(programme=programme_dir, store_url=store_url, cities=cities_dir)
+store = settings.open_store()
 try:
     report = reports.city_report(store, city, round_id, framework=framework, cities=settings.cities)
     report = exchange.enrich_report(report, store=store, reference=reference_date,  # practices, peers, actions
-                                    cities_root=settings.cities)
+                                    cities_root=settings.cities, extra_practices=settings.extra_practices)
 finally:
     store.close()
 written = reports.write_json(report, Path(output_dir or settings.build / round_id / city) / "diagnostics.json")
-charts.summary(report)
+display(charts.summary(report))
+Embedded(report)  # the report rides in this notebook: nbconvert --to icf-pdf works on any copy
 
 # %% [markdown]
 # ## Scores by area of action

@@ -27,32 +27,33 @@
 # %% tags=["parameters"]
 round_id = "virtual-2020"  # a round in the answer store
 cities = None  # None: every city with answers in the round; or a list of slugs (or "slug,slug")
-store_url = None  # None: $ICF_STORE_URL, else sqlite:///./icf.sqlite3
-cities_dir = None  # None: $ICF_CITIES, else ./cities, else the example programme icframework carries
-output_dir = None  # None: build/<round_id>/convening
+programme_dir = None  # None: $ICF_PROGRAMME, else the nearest programme.yaml from this folder upwards
+store_url = None  # None: $ICF_STORE_URL, else the programme's store
+cities_dir = None  # None: $ICF_CITIES, else the programme's cities, else the example programme icframework carries
+output_dir = None  # None: the programme's build folder /<round_id>/convening
 
 # %%
 # Checks the parameters (an unknown round or a bad city slug stops here with a clear error), reads the answers
-# once and writes convening.json atomically.
+# once, writes convening.json atomically and keeps the report in this notebook's outputs.
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
 
 from icframework.analysis import charts, exchange, reports
-from icframework.analysis.models import frame
+from icframework.analysis.models import Embedded, frame
 from icframework.config import Settings
-from icframework.store import Store
 
-settings = Settings.from_environment(store_url=store_url, cities=cities_dir)
-store = Store(settings.store_url)
+settings = Settings.from_environment(programme=programme_dir, store_url=store_url, cities=cities_dir)
+store = settings.open_store()
 try:
     convening = reports.convening_report(store, round_id, cities=cities, root=settings.cities)
     convening = exchange.enrich_convening(convening)  # the peer-learning plan (`icf match` shows the same)
 finally:
     store.close()
 written = reports.write_json(convening, Path(output_dir or settings.build / round_id / "convening") / "convening.json")
-charts.summary(convening)
+display(charts.summary(convening))
+Embedded(convening)  # the report rides in this notebook: nbconvert --to icf-pdf works on any copy
 
 # %% [markdown]
 # ## Scores by city and area of action

@@ -139,7 +139,7 @@ def summary(report: CityReport | ConveningReport) -> Summary:
         lines = (f"{report.city.name}, round {rnd.id}: {rnd.title}",
                  f"Overall: {score}, from {c.scored} scored answers by {c.respondents} respondents "
                  f"({c.dont_know} don't know, {c.na} not applicable, {c.unanswered} unanswered).",
-                 f"Compared with: {report.previous_round or 'no earlier round'}.")
+                 f"Compared with: {report.previous_round_title or report.previous_round or 'no earlier round'}.")
     else:
         names = ", ".join(c.name for c in report.cities) or "none"
         lines = (f"Convening brief, round {rnd.id}: {rnd.title}", f"Cities ({len(report.cities)}): {names}.")

@@ -326,6 +326,7 @@ class CityReport(_Report):
     city: CityInfo
     round: RoundInfo
     previous_round: str | None
+    previous_round_title: str | None = None  # what people read (the id is for programs)
     framework: FrameworkInfo
     counts: Counts
     overall: Overall
@@ -355,6 +356,7 @@ class ConveningCity(_Model):
     nation: str | None
     phase: int | None
     previous_round: str | None
+    previous_round_title: str | None = None  # what people read (the id is for programs)
     respondents: int
     answers: int
     overall: Overall
@@ -518,6 +520,35 @@ def write_json(report: CityReport | ConveningReport, path: str | Path) -> Path:
     if not isinstance(report, CityReport | ConveningReport):
         raise TypeError(f"write_json takes a CityReport or ConveningReport, not {type(report).__name__}")
     return atomic_write(Path(path), dump_json(report))
+
+
+REPORT_MIME = "application/vnd.icframework.report+json"
+
+
+class Embedded:
+    """A report shown as a notebook output: the executed workbook then carries its report (under REPORT_MIME),
+    so `jupyter nbconvert --to icf-pdf|icf-html` works on any executed copy, wherever it is saved. People see
+    only the plain-text line."""
+
+    def __init__(self, report: CityReport | ConveningReport):
+        self.report = report
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        what = (f"{self.report.city.name}, {self.report.round.title or self.report.round.id}"
+                if isinstance(self.report, CityReport) else self.report.round.title or self.report.round.id)
+        return {REPORT_MIME: to_data(self.report),
+                "text/plain": f"The report behind this notebook ({what}) is stored in it for its brief: "
+                              "jupyter nbconvert --to icf-pdf (or icf-html) THIS_NOTEBOOK.ipynb"}
+
+
+def embedded(nb) -> CityReport | ConveningReport | None:
+    """The report an executed workbook carries in its outputs (the last one, if several), or None."""
+    found = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if REPORT_MIME in (out.get("data") or {}):
+                found = out["data"][REPORT_MIME]
+    return None if found is None else report_from_data(dict(found), "the report stored in the notebook")
 
 
 def frame(items, columns: list[str] | None = None):

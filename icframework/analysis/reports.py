@@ -84,6 +84,7 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
                  "phase": city.phase},
         "round": _round_info(this, cities),
         "previous_round": prev_round,
+        "previous_round_title": _title(rounds, prev_round),
         "framework": _framework_info(fw),
         "counts": {"respondents": respondents, "answers": answered, "scored": int(prepared["scored"].sum()),
                    "dont_know": int(prepared["dont_know"].sum()), "na": int(prepared["na"].sum()),
@@ -143,6 +144,7 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
         areas = compare(area_scores(now, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
         overall = overall_score(now, fw)
         rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
+                     "previous_round_title": _title(rounds, prev),
                      "respondents": int(prepared["respondent_id"].nunique()),
                      "answers": int(prepared["answered"].sum()),
                      "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])}})
@@ -193,6 +195,11 @@ def common_gaps(heat: list[dict], cities: list[dict], fw: Framework) -> list[dic
                         "share": len(low) / len(cells), "mean": sum(c["score"] for c in cells) / len(cells),
                         "cities": low})
     return sorted(out, key=lambda g: (-g["share"], g["mean"], g["area"]))
+
+
+def _title(rounds: list, round_id: str | None) -> str | None:
+    """The title people read for a round id (None stays None)."""
+    return next((r.title or r.id for r in rounds if r.id == round_id), round_id) if round_id else None
 
 
 def previous_round(rounds: list, round_id: str, answers: pd.DataFrame, framework_code: str) -> str | None:

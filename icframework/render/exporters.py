@@ -15,7 +15,7 @@ import nbformat
 from nbconvert.exporters import Exporter
 from traitlets import default
 
-from ..analysis.models import CityReport, ConveningReport, report_from_data
+from ..analysis.models import CityReport, ConveningReport, embedded
 from ..analysis.models import load_report as _load_report
 from ..errors import NotFoundError
 from ..files import atomic_write
@@ -34,19 +34,18 @@ def load_report(path: str | Path) -> CityReport | ConveningReport:
 
 
 def find_report(nb, resources: dict | None = None) -> CityReport | ConveningReport:
-    """The report behind an executed workbook: diagnostics.json or convening.json beside the notebook, else the
-    notebook metadata `icf.diagnostics` or `icf.convening` (validated the same way)."""
+    """The report behind an executed workbook: the one it carries in its outputs (`analysis.models.Embedded`,
+    which the workbooks display), else diagnostics.json or convening.json beside the notebook."""
+    found = embedded(nb) if nb is not None else None
+    if found is not None:
+        return found
     meta = (resources or {}).get("metadata") or {}
     if "path" in meta:  # nbconvert sets it to the notebook's folder ("" for the current one)
         for name in ("diagnostics.json", "convening.json"):
             if (Path(meta["path"] or ".") / name).is_file():
                 return load_report(Path(meta["path"] or ".") / name)
-    meta = nb.metadata.get("icf", {}) if nb is not None else {}
-    for key in ("diagnostics", "convening"):
-        if isinstance(meta.get(key), dict):
-            return report_from_data(dict(meta[key]), f"the notebook metadata icf.{key}")
-    raise NotFoundError("no diagnostics found for this notebook: put diagnostics.json (or convening.json) beside "
-                        "it, or store the report in the notebook metadata under icf.diagnostics")
+    raise NotFoundError("no report found for this notebook: it is not an executed icframework workbook (run it "
+                        "first, e.g. with papermill or icf run), and no diagnostics.json is beside it")
 
 
 def _outputs(folder: Path, report_name: str, notebook_name: str) -> dict[str, Path]:

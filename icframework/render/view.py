@@ -91,9 +91,9 @@ def city_heading(city: CityInfo) -> str:
 
 
 def round_text(rnd: RoundInfo) -> str:
-    """'virtual-2020: Self-assessment before the virtual convening (March 2020)'."""
-    rid, title = rnd.id, rnd.title or ""
-    return f"{rid}: {title}" if title and title != rid else rid
+    """What people read for a round: its title ('Self-assessment before the virtual convening (March 2020)');
+    the id only when a round has no title."""
+    return rnd.title or rnd.id
 
 
 def change_text(item: ScoreRow | HeatCell) -> str:
@@ -230,7 +230,8 @@ def city_view(report: CityReport) -> dict:
     scale = fw.scale
     threshold = fw.thin_threshold
     thin_words = f"few answers (under {threshold})" if threshold else "few answers"
-    counts, overall, rnd, prev, city = report.counts, report.overall, report.round, report.previous_round, report.city
+    counts, overall, rnd, city = report.counts, report.overall, report.round, report.city
+    prev = report.previous_round_title or report.previous_round
     heading = city_heading(city)
     empty = not counts.answers and not counts.scored
     dont_know, not_applicable = fw.dont_know or "Don't know", fw.not_applicable or "Not applicable"
@@ -272,15 +273,15 @@ def city_view(report: CityReport) -> dict:
     view = {
         "kind": "city",
         "lang": "en",
-        "title": f"City brief: {heading}, {rnd.id}" + (" (synthetic demo data)" if report.notice else ""),
+        "title": f"City brief: {heading}, {round_text(rnd)}" + (" (synthetic demo data)" if report.notice else ""),
         "heading": heading,
         "city": {"name": city.name, "local_name": city.local_name or "", "nation": city.nation or ""},
         "round_id": rnd.id,
-        "running_head": f"City brief · {city.name} · {rnd.id}",
+        "running_head": f"City brief · {city.name} · {round_text(rnd)}",
         **_stamp(report),
         "meta": [{"label": k, "value": v} for k, v in meta],
         "labels": labels,
-        "change_heading": f"Change since {prev}" if prev else "Change",
+        "change_heading": "Change since the last round" if prev else "Change",
         "sections": {
             "areas": f"{plural_label(labels['area'])}: scores and change since the last round",
             "principles": plural_label(labels["principle"]),
@@ -288,7 +289,7 @@ def city_view(report: CityReport) -> dict:
                        f"{plural_label(labels['area']).lower()}",
         },
         "empty": empty,
-        "empty_text": (f"No answers have been recorded for {heading} in round {rnd.id} yet, so this "
+        "empty_text": (f"No answers have been recorded for {heading} in \u201c{round_text(rnd)}\u201d yet, so this "
                        "brief has no scores to show. It lists the sectors expected to answer; once taskforce "
                        "members answer, run the brief again."),
         "key_figures": key,
@@ -410,13 +411,13 @@ def convening_view(report: ConveningReport) -> dict:
         "title": f"Convening brief: {conv_name}" + (" (synthetic demo data)" if report.notice else ""),
         "heading": f"Convening brief: {conv_name}",
         "round_id": rnd.id,
-        "running_head": f"Convening brief · {rnd.id}",
+        "running_head": f"Convening brief · {conv_name}",
         **_stamp(report),
         "meta": [{"label": k, "value": v} for k, v in meta],
         "labels": labels,
         "area_heading": plural_label(labels["area"]),
         "empty": not scored,
-        "empty_text": f"No city has answers in round {rnd.id} yet, so there is nothing to compare.",
+        "empty_text": f"No city has answers in \u201c{round_text(rnd)}\u201d yet, so there is nothing to compare.",
         "intro": (f"Scores run from 0 to 100 and sum up each city's self-assessment. A score marked "
                   f"\u201cfew answers\u201d rests on fewer than {threshold or 'a few'} answers and is left out of "
                   "the comparisons below."),
