@@ -106,3 +106,77 @@ def test_demo_briefs_exporters_and_the_form_from_an_empty_folder(installed):
         app.terminate()
         app.wait(30)
     assert not (work / "icf.sqlite3").exists()  # nothing made an empty store in the working folder
+
+
+ANSWER_THROUGH_THE_FORM = """
+import sys
+from icframework.app.form import AssessmentForm
+from icframework.config import Settings
+
+settings = Settings.from_environment()
+store = settings.open_store()
+for link in sys.argv[1:]:
+    city, code = link.split("city=")[1].split("&code=")
+    form = AssessmentForm(store, store.authenticate(city, code), cities=settings.cities)
+    for n, question in enumerate(form.fw.areas[0].questions):  # as a person clicks the choices
+        form.cards[question.code].choice.value = str((n + len(city)) % 5)
+    print(len(store.answers_for(form.respondent)))
+"""
+
+
+def test_a_new_programme_from_nothing(installed):
+    """A facilitator's whole cycle with the installed wheel: init, their own framework, cities by command, a
+    round, links, answers through the form's own code, briefs, closing the round."""
+    bin_dir, work, env, _ = installed
+    icf = str(bin_dir / "icf")
+    folder = work / "coastal"
+    own = work / "coastal-framework.yaml"
+    source = (ROOT / "icframework" / "data" / "frameworks" / "learning-cities.yaml").read_text(encoding="utf-8")
+    own.write_text(source.replace("code: learning-cities", "code: coastal-learning", 1), encoding="utf-8")
+    run([icf, "init", str(folder), "--name", "Coastal Learning Towns", "--framework", str(own)], work, env)
+    for slug, name, sectors in (("port-ellis", "Port Ellis", "local-authority,education,health"),
+                                ("saltby", "Saltby", "local-authority,employer"),
+                                ("aberwen", "Aberwen", "local-authority,newcomer-led")):
+        added = subprocess.run([icf, "cities", "add", slug, "--name", name, "--sectors", sectors], cwd=folder,
+                               env=env, capture_output=True, text=True)
+        if "health" in sectors:  # not a sector: refused with the reason, nothing written
+            assert added.returncode == 1 and "taskforce_sectors" in added.stdout + added.stderr
+            assert not (folder / "cities" / slug).exists()
+            run([icf, "cities", "add", slug, "--name", name, "--sectors", "local-authority,education"], folder, env)
+        else:
+            assert added.returncode == 0, added.stderr
+    title = "Spring 2027 self-assessment"
+    run([icf, "rounds", "create", "spring-2027", "--title", title], folder, env)
+    links = []
+    for slug in ("port-ellis", "saltby", "aberwen"):
+        issued = run([icf, "respondents", "add", "--round", "spring-2027", "--city", slug, "--sector",
+                      "local-authority", "--count", "2"], folder, env).stdout
+        links += [line.split("\t")[-1] for line in issued.splitlines() if "code=" in line]
+    assert len(links) == 6
+    saved = run([str(bin_dir / "python"), "-c", ANSWER_THROUGH_THE_FORM, *links], folder, env).stdout.split()
+    assert len(saved) == 6 and len(set(saved)) == 1 and int(saved[0]) > 0
+    shown = run([icf, "rounds", "show", "spring-2027"], folder, env).stdout
+    assert title in shown and "port-ellis" in shown
+
+    run([icf, "run", "--round", "spring-2027", "--no-progress"], folder, env)
+    made = folder / "build" / "spring-2027"
+    assert sorted(p.parent.name for p in made.glob("*/brief.pdf")) == ["aberwen", "convening", "port-ellis",
+                                                                       "saltby"]
+    text = " ".join("".join(p.extract_text() for p in PdfReader(made / "saltby" / "brief.pdf").pages).split())
+    assert "Saltby: city brief" in text and title in text and "spring-2027" not in text
+    assert "Synthetic" not in text  # real (not demo) answers carry no synthetic notice
+    convening = " ".join("".join(p.extract_text() for p in PdfReader(made / "convening" / "brief.pdf").pages)
+                         .split())
+    assert all(name in convening for name in ("Port Ellis", "Saltby", "Aberwen"))
+
+    run([icf, "rounds", "close", "spring-2027"], folder, env)
+    refused = subprocess.run([str(bin_dir / "python"), "-c", ANSWER_THROUGH_THE_FORM, links[0]], cwd=folder,
+                             env=env, capture_output=True, text=True)
+    assert refused.returncode == 0 and refused.stdout.split() == saved[:1]  # nothing more was saved
+    store = run([str(bin_dir / "python"), "-c", "from icframework.config import Settings; "
+                 "from icframework.errors import ICFError\n"
+                 "s = Settings.from_environment().open_store()\n"
+                 "p = s.list_respondents('spring-2027')[0]\n"
+                 "try:\n    s.save_answer(p, s.framework_for('spring-2027').questions[0].code, level=1)\n"
+                 "except ICFError as e:\n    print('refused:', e)\n"], folder, env).stdout
+    assert "refused: this round is closed" in store
