@@ -32,12 +32,15 @@ $(TESTSTAMP): $(STAMP) pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/icf demo
 
-## system-deps: Debian packages the tests need (Chromium for the browser tests, poppler-utils for pdftoppm)
+## system-deps: Debian packages the tests need (Chromium for the browser tests, poppler-utils for pdftoppm,
+## postgresql for the store's tests on a throwaway cluster)
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null || \
+	    ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils fonts-dejavu-core \
+	    postgresql >/dev/null; \
 	fi
 
 ## test: install test needs (Python and Debian packages) and run every test: unit, real kernels, the built

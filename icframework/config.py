@@ -138,8 +138,10 @@ class Settings:
         return None
 
     def open_store(self, *, create: bool = False):
-        """The answer store. A store that does not exist is an error saying which file was looked for and how to
-        make it, unless `create` (the commands that make a store on purpose: `icf init`, `icf demo-data`)."""
+        """The answer store. A store that does not exist (an SQLite file that is not there, a database without the
+        tables) is an error saying what was looked for and how to make it, unless `create` (the commands that
+        make a store on purpose: `icf init`, `icf store create`, `icf demo-data`, `icf demo`), which then makes
+        the schema by running the migrations. A store of an older schema names `icf store upgrade`."""
         from .store import Store
 
         if not self.store_url:
@@ -153,7 +155,7 @@ class Settings:
                 "$ICF_STORE_URL"
             raise NotFoundError(f"no answer store at {path} ({source}): create it with `icf store create`, or "
                                 "fill it with synthetic demo data with `icf demo-data`")
-        return Store(self.store_url)
+        return Store(self.store_url, create=create)
 
     def workbook(self, name: str) -> Path:
         """A workbook of this run by file name; a clear error when it is not there."""

@@ -1,4 +1,6 @@
-"""The answer store: saving, audit log, access codes and concurrent writers."""
+"""The answer store, on SQLite and on a real PostgreSQL (the `db_url` fixture gives each in turn): saving, audit
+log, access codes, labels, revision, erasure. Many processes at once: test_store_concurrency.py; schema versions:
+test_store_migrations.py."""
 
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ from icframework.store import Store
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+def store(db_url):
+    s = Store(db_url)
     s.create_round("r1", "inclusive-cities", title="Round one")
-    return s
+    yield s
+    s.close()
 
 
-def test_sqlite_store_uses_wal(store):
+def test_sqlite_store_uses_wal(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
@@ -89,6 +93,77 @@ def test_submitted_answers_are_locked_until_reopened(store):
     assert store.answers_for(resp)["A1.Q1"]["level"] == 3
 
 
+def test_automatic_labels_count_the_city_and_skip_taken_ones(store):
+    first, _ = store.add_respondent("r1", "bristol", "employer")
+    store.add_respondent("r1", "bristol", "education", label="education-3")
+    other, _ = store.add_respondent("r1", "bristol", "education")
+    assert (first.label, other.label) == ("employer-1", "education-4")
+    with pytest.raises(ICFError, match="label 'employer-1' is taken"):
+        store.add_respondent("r1", "bristol", "employer", label="employer-1")
+    assert store.add_respondent("r1", "cardiff", "employer")[0].label == "employer-1"
+
+
+def test_a_round_id_is_taken_once(store):
+    with pytest.raises(ICFError, match="already exists"):
+        store.create_round("r1", "inclusive-cities")
+
+
+def test_the_revision_moves_with_every_change(store):
+    seen = [store.revision()]
+    resp, _ = store.add_respondent("r1", "bristol", "employer")
+    seen.append(store.revision())
+    store.save_answer(resp, "A1.Q1", level=2)
+    seen.append(store.revision())
+    store.set_status(resp.id, "submitted", "facilitator")
+    seen.append(store.revision())
+    store.set_round_closed("r1", True)
+    seen.append(store.revision())
+    assert seen == sorted(set(seen)), seen
+    assert Store(store.url).revision() == seen[-1]
+
+
+def test_closing_a_round_stops_changes_and_new_links(store):
+    resp, _ = store.add_respondent("r1", "bristol", "employer")
+    store.set_round_closed("r1", True)
+    with pytest.raises(ICFError, match="closed"):
+        store.save_answer(resp, "A1.Q1", level=1)
+    with pytest.raises(ICFError, match="closed"):
+        store.add_respondent("r1", "bristol", "employer")
+    store.set_round_closed("r1", False)
+    store.save_answer(resp, "A1.Q1", level=1)
+
+
+def test_erasing_a_person_removes_their_answers_and_text_and_records_that_it_happened(store):
+    keep, _ = store.add_respondent("r1", "bristol", "education", role="Head teacher")
+    gone, code = store.add_respondent("r1", "bristol", "employer", role="HR lead, Acme Ltd", label="Jane Doe")
+    store.save_answer(keep, "A1.Q1", level=3, comment="kept")
+    store.save_answer(gone, "A1.Q1", level=2, evidence="Jane's secret minutes", comment="private")
+    store.save_answer(gone, "A1.Q2", response="na", links="https://example.org/jane")
+    assert store.erase_respondent(gone.id) == 2
+
+    assert store.answers_for(gone) == {}
+    assert set(store.answers_frame("r1").respondent_id) == {keep.id}
+    assert gone.id not in set(store.respondents_frame("r1").respondent_id)  # briefs no longer count them
+    erased = store.respondent(gone.id)
+    assert (erased.status, erased.role, erased.label) == ("erased", "", f"erased-{gone.id}")
+    with pytest.raises(AccessDenied):
+        store.authenticate("bristol", code)
+    with pytest.raises(ICFError):
+        store.set_status(gone.id, "open", "facilitator")
+    with pytest.raises(AccessDenied):
+        store.save_answer(gone, "A1.Q1", level=1)
+
+    audit = store.audit_frame(gone.id)
+    text = " ".join(str(v) for v in audit[["old", "new"]].values.ravel() if v is not None)
+    for secret in ("Jane", "Acme", "secret", "private", "example.org"):
+        assert secret not in text
+    last = audit.iloc[-1]
+    assert (last.action, last.actor, last.new) == ("erase", "facilitator", "2 answers erased")
+    assert store.answers_for(keep)["A1.Q1"]["comment"] == "kept"
+    with pytest.raises(ICFError, match="already erased"):
+        store.erase_respondent(gone.id)
+
+
 def _writer(url: str, respondent_id: int, questions: list[str]) -> None:
     s = Store(url)
     resp = s.respondent(respondent_id)
@@ -97,8 +172,8 @@ def _writer(url: str, respondent_id: int, questions: list[str]) -> None:
         s.save_answer(resp, q, evidence=f"evidence {i}")
 
 
-def test_eight_processes_saving_at_once_lose_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'icf.sqlite3'}"
+def test_eight_processes_saving_at_once_lose_nothing(db_url):
+    url = db_url
     store = Store(url)
     store.create_round("r1", "inclusive-cities")
     questions = [q.code for q in store.framework_for("r1").questions]

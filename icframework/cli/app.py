@@ -155,7 +155,7 @@ def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
 
 @main.group()
 def respondents():
-    """Issue, list, revoke and reopen the personal links people use to fill in the form."""
+    """Issue, list, revoke and reopen the personal links people use to fill in the form; erase a person."""
 
 
 @respondents.command("add")
@@ -232,3 +232,23 @@ def respondents_revoke(store_url, ids):
 def respondents_reopen(store_url, ids):
     """Reopen respondents IDS (submitted or revoked) so their links can change answers again."""
     _set_status(store_url, ids, "open", "Reopened")
+
+
+@respondents.command("erase")
+@store_option
+@click.argument("respondent_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def respondents_erase(store_url, respondent_id, yes):
+    """Erase respondent ID (a request to erase personal data): their answers, evidence, links and comments,
+    their role and label, their link, and that text in the audit log. An audit row records that the erasure
+    happened, by whom and when, without the content. Briefs made afterwards no longer include them: re-run
+    `icf run` for their round. A backup made before still holds them."""
+    store = open_store(store_url)
+    r = store.respondent(respondent_id)
+    if not yes:
+        click.confirm(f"Erase respondent {r.id} ({r.city}, {r.label}, round {r.round_id}) and all their answers? "
+                      "This cannot be undone", abort=True)
+    n = store.erase_respondent(respondent_id, actor="facilitator")
+    click.echo(f"Erased respondent {r.id} ({r.city}, round {r.round_id}): {n} answers and their text removed; the "
+               f"audit log keeps only that an erasure happened. Re-run `icf run --round {r.round_id}` to remake "
+               "the briefs without them.")

@@ -43,13 +43,60 @@ def store_group():
 @store_group.command("create")
 @store_option
 def store_create(store_url):
-    """Create the programme's answer store (the tables), where programme.yaml (or --store) says it is."""
+    """Create the programme's answer store where programme.yaml (or --store) says it is: an SQLite file, or the
+    tables in an empty PostgreSQL database (made by the migrations, up to this version's schema)."""
+    from ..store.migrate import describe
+
     run = settings(store_url)
     path = run.store_path()
     if path and path.exists():
-        raise ICFError(f"{path} exists already: nothing to do")
+        raise ICFError(f"{path} exists already: nothing to do (`icf store upgrade` brings an older one up to date)")
     run.open_store(create=True).close()
-    click.echo(f"Created the answer store {path or run.store_url}.")
+    click.echo(f"Created the answer store {path or describe(run.store_url)}.")
+
+
+def _store_url(store_url) -> str:
+    """The URL of an existing store (a missing SQLite file is an error naming `icf store create`)."""
+    run = settings(store_url)
+    path = run.store_path()
+    if not run.store_url or (path and not path.is_file()):
+        run.open_store()  # raises the error that says which store was looked for and how to make it
+    return run.store_url
+
+
+@store_group.command("upgrade")
+@store_option
+def store_upgrade(store_url):
+    """Bring the answer store's schema up to this version of icframework (a store made by the previous release
+    too). Safe to run while nothing else writes to it; back it up first (`icf store backup FILE`)."""
+    from ..store.migrate import describe, upgrade
+    from ..store.store import make_engine
+
+    url = _store_url(store_url)
+    engine = make_engine(url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"The answer store {describe(url)} is up to date (schema version {after}).")
+    else:
+        click.echo(f"Upgraded the answer store {describe(url)} from {before} to schema version {after}.")
+
+
+@store_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@store_option
+def store_backup(path, store_url):
+    """Copy the answer store into the new file PATH while the app keeps running: SQLite's online backup (open
+    the copy as a store, or put it back in place of the file), or pg_dump's custom format for PostgreSQL
+    (restore with `pg_restore --clean --if-exists --no-owner --dbname URL PATH`)."""
+    from ..store.backup import backup
+    from ..store.migrate import describe
+
+    url = _store_url(store_url)
+    done = backup(url, path)
+    click.echo(f"Backed up {describe(url)} to {done} ({done.stat().st_size:,} bytes).")
 
 
 @main.group("rounds", invoke_without_command=True)

@@ -2,7 +2,12 @@
 
 rounds (an assessment cycle and its framework), respondents (who answers for which city; codes only as hashes),
 answers (one row per respondent and question), audit_log (append-only: every change, who made it, old and new
-value) and actions (the cities' action plans, loaded from their files for queries).
+value), actions (the cities' action plans, loaded from their files for queries) and store_revision (one row: a
+counter every writing transaction increments, so a cached result can tell that anything changed).
+
+These tables are what the migrations (store/migrations/versions/) build, never created from here: a new
+database gets them by `icf store create`, an older one by `icf store upgrade`. A change to a table here needs a
+new migration; tests/test_store_migrations.py checks the two agree on both backends.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ audit_log = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
-    sa.Column("respondent_id", sa.Integer),
+    sa.Column("respondent_id", sa.Integer, index=True),  # one person's history (and erasure) without a scan
     sa.Column("city", sa.String(80)),
     sa.Column("round_id", sa.String(80)),
     sa.Column("question", sa.String(40)),
@@ -90,4 +95,10 @@ actions = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("synthetic", sa.Boolean, nullable=False),
     sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+store_revision = sa.Table(
+    "store_revision", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1: one row
+    sa.Column("revision", sa.BigInteger, nullable=False),
 )

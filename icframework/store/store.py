@@ -1,7 +1,17 @@
 """The answer store: rounds, respondents, answers and an append-only audit log.
 
-SQLite (WAL mode) by default, behind SQLAlchemy Core so that a PostgreSQL URL works too. Every saved answer is
-one transaction that also writes one audit row per changed field.
+SQLite (WAL mode) by default; PostgreSQL (`postgresql://…`, with the `postgres` extra) for a programme served by
+several app processes. Both behind SQLAlchemy Core, and both correct with many writers at once:
+
+- every saved answer is one transaction that first locks its respondent's row (PostgreSQL `FOR NO KEY UPDATE`;
+  SQLite takes the database's write lock at BEGIN IMMEDIATE), then reads the answer, writes it and one audit
+  row per changed field. Two saves of one person are therefore never interleaved: no update is lost, and each
+  audit row's `old` is the `new` of the audit row before it for that field;
+- issuing a link locks its round's row, so the automatic labels (sector-N) are unique without retries;
+- every writing transaction increments the one row of `store_revision`, so `revision()` changes with every
+  commit, in whatever order concurrent transactions commit.
+
+The schema comes from migrations (migrate.py), checked at every open.
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ from sqlalchemy import event
 from ..errors import AccessDenied, ICFError, NotFoundError
 from ..model.framework import Framework, framework_digest, load_framework
 from ..model.types import check_slug
-from .schema import answers, audit_log, metadata, respondents, rounds
+from . import migrate
+from .schema import answers, audit_log, respondents, rounds, store_revision
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the form's kernels start faster without it
     import pandas as pd
@@ -72,10 +83,10 @@ def _sqlite_engine(url: str) -> sa.Engine:
     def _pragmas(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=60000")  # first: switching a new file to WAL waits for the others too
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -85,19 +96,40 @@ def _sqlite_engine(url: str) -> sa.Engine:
     return engine
 
 
-class Store:
-    """One answer store, opened from its SQLAlchemy URL (`Settings.store_url`); creates the tables if needed."""
+def make_engine(url: str) -> sa.Engine:
+    """The engine of a store URL. `postgresql://` means psycopg 3 (the `postgres` extra)."""
+    if not url:
+        raise ICFError("no answer store given: pass a SQLAlchemy URL such as sqlite:///icf.sqlite3")
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite_engine(url)
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise ICFError(f"the driver for {parsed.drivername} is not installed ({exc.name}): for PostgreSQL, "
+                       "`pip install 'icframework[postgres]'`") from None
 
-    def __init__(self, url: str):
-        if not url:
-            raise ICFError("no answer store given: pass a SQLAlchemy URL such as sqlite:///icf.sqlite3")
+
+class Store:
+    """One answer store, opened from its SQLAlchemy URL (`Settings.store_url`).
+
+    The schema is checked at every open (migrate.check): a store of an older or newer schema is refused with the
+    command that fixes it. `create=True` (the default, for library use and tests) makes the schema in an empty
+    database; the `icf` commands open stores through `Settings.open_store`, which passes `create=False` except in
+    the commands that make a store on purpose, so a mistyped URL never gets tables.
+    """
+
+    def __init__(self, url: str, *, create: bool = True):
+        self.engine = make_engine(url)
         self.url = url
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = _sqlite_engine(self.url)
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        try:
+            migrate.check(self.engine, create=create)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._frameworks: dict[str, Framework] = {}
 
     def close(self) -> None:
@@ -119,9 +151,17 @@ class Store:
         fw = load_framework(framework)
         if opens and closes and closes < opens:
             raise ICFError(f"the round closes ({closes}) before it opens ({opens})")
+        exists = ICFError(f"round {round_id!r} already exists; choose another id")
+        try:
+            self._insert_round(round_id, framework, fw, title, convening, synthetic, opens, closes, exists)
+        except sa.exc.IntegrityError:  # made by another process between our look and our insert
+            raise exists from None
+        return self.get_round(round_id)
+
+    def _insert_round(self, round_id, framework, fw, title, convening, synthetic, opens, closes, exists) -> None:
         with self.engine.begin() as conn:
             if conn.execute(sa.select(rounds.c.id).where(rounds.c.id == round_id)).first():
-                raise ICFError(f"round {round_id!r} already exists; choose another id")
+                raise exists
             conn.execute(
                 rounds.insert().values(
                     id=round_id,
@@ -137,7 +177,6 @@ class Store:
                 )
             )
             self._audit(conn, "facilitator", "create_round", round_id=round_id, new=framework)
-        return self.get_round(round_id)
 
     def get_round(self, round_id: str) -> Round:
         with self.engine.connect() as conn:
@@ -154,11 +193,13 @@ class Store:
 
     def set_round_closed(self, round_id: str, closed: bool, actor: str = "facilitator") -> Round:
         """Close a round (the form and the store accept no more changes to its answers) or reopen it."""
-        before = self.get_round(round_id)
+        self.get_round(round_id)  # an unknown round is named with the known ones
         with self.engine.begin() as conn:
+            was = conn.execute(sa.select(rounds.c.closed_at).where(rounds.c.id == round_id)
+                               .with_for_update()).scalar_one()
             conn.execute(rounds.update().where(rounds.c.id == round_id).values(closed_at=now() if closed else None))
             self._audit(conn, actor, "close_round" if closed else "reopen_round", round_id=round_id,
-                        field="closed", old=str(before.closed), new=str(closed))
+                        field="closed", old=str(was is not None), new=str(closed))
         return self.get_round(round_id)
 
     def framework_for(self, round_id: str) -> Framework:
@@ -186,20 +227,30 @@ class Store:
         synthetic: bool = False,
         with_code: bool = True,
     ) -> tuple[Respondent, str | None]:
-        """Create a respondent; returns it and its access code (shown once; only its hash is stored)."""
+        """Create a respondent; returns it and its access code (shown once; only its hash is stored).
+
+        The automatic label is `sector-N`, N one more than the people of the city in the round (skipping labels
+        taken). The round's row is locked while it is chosen, so people issued at once get different labels.
+        """
         check_slug(city, "city")
         check_slug(sector, "sector")
-        if self.get_round(round_id).closed:
-            raise ICFError(f"round {round_id!r} is closed: reopen it (`icf rounds reopen {round_id}`) to add people")
+        self.get_round(round_id)  # an unknown round is named with the known ones
         code = secrets.token_urlsafe(16) if with_code else None
         with self.engine.begin() as conn:
+            closed = conn.execute(sa.select(rounds.c.closed_at).where(rounds.c.id == round_id)
+                                  .with_for_update(key_share=True)).scalar_one()
+            if closed is not None:
+                raise ICFError(f"round {round_id!r} is closed: reopen it (`icf rounds reopen {round_id}`) to add "
+                               "people")
+            taken = set(conn.execute(sa.select(respondents.c.label).where(
+                respondents.c.round_id == round_id, respondents.c.city == city)).scalars())
             if label is None:
-                n = conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(respondents)
-                    .where(respondents.c.round_id == round_id, respondents.c.city == city)
-                ).scalar_one()
-                label = f"{sector}-{n + 1}"
+                n = len(taken) + 1
+                while f"{sector}-{n}" in taken:
+                    n += 1
+                label = f"{sector}-{n}"
+            elif label in taken:
+                raise ICFError(f"the label {label!r} is taken in {city} for round {round_id}: choose another")
             rid = conn.execute(
                 respondents.insert().values(
                     round_id=round_id,
@@ -267,13 +318,9 @@ class Store:
         if status not in ("open", "submitted", "revoked"):
             raise ICFError(f"unknown status {status!r}: use open, submitted or revoked")
         with self.engine.begin() as conn:
-            row = (
-                conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id))
-                .mappings()
-                .first()
-            )
-            if not row:
-                raise NotFoundError(f"no respondent with id {respondent_id}")
+            row = self._lock_respondent(conn, respondent_id)
+            if row["status"] == "erased":
+                raise ICFError(f"respondent {respondent_id} was erased: issue a new link instead")
             conn.execute(
                 respondents.update()
                 .where(respondents.c.id == respondent_id)
@@ -310,14 +357,16 @@ class Store:
         actor = actor or f"respondent:{respondent.id}"
         stamp = now()
         with self.engine.begin() as conn:
+            # The respondent's row lock serialises this person's saves (see the module docstring).
             status = conn.execute(
-                sa.select(respondents.c.status, respondents.c.city, rounds.c.closed_at)
-                .join(rounds, rounds.c.id == respondents.c.round_id)
+                sa.select(respondents.c.status, respondents.c.city, respondents.c.round_id)
                 .where(respondents.c.id == respondent.id)
+                .with_for_update(key_share=True)
             ).first()
-            if status is None or status.city != respondent.city:
+            if status is None or status.city != respondent.city or status.status == "erased":
                 raise AccessDenied("This respondent does not exist for this city.")
-            if status.closed_at is not None:
+            closed = conn.execute(sa.select(rounds.c.closed_at).where(rounds.c.id == status.round_id)).scalar()
+            if closed is not None:
                 raise ICFError("this round is closed: answers can no longer be changed")
             if status.status != "open" and not actor.startswith("import"):
                 raise ICFError(
@@ -424,7 +473,7 @@ class Store:
             respondents.c.label,
             respondents.c.status,
             respondents.c.synthetic,
-        )
+        ).where(respondents.c.status != "erased")  # what analyses count: erased people are gone from them
         if round_id:
             q = q.where(respondents.c.round_id == round_id)
         import pandas as pd
@@ -445,10 +494,37 @@ class Store:
         return df
 
     def revision(self) -> int:
-        """A number that grows with every change to the store (the id of the last audit row): cached results
-        computed from the store stay valid while it is unchanged."""
+        """A number that grows with every committed change to the store: cached results computed from the store
+        stay valid while it is unchanged. It is a counter every writing transaction increments (not the last
+        audit id, which a transaction still open when it is read could later commit below)."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar_one() or 0
+            return conn.execute(sa.select(store_revision.c.revision)).scalar_one()
+
+    # -- personal data --------------------------------------------------------------------------------------
+    def erase_respondent(self, respondent_id: int, actor: str = "facilitator") -> int:
+        """Erase a person (GDPR erasure): their answers, their role and label, their link, and the old and new
+        text of their audit rows. What stays: that a respondent of that city, round and sector existed and was
+        erased, by whom and when (one `erase` audit row, without content). Returns the answers erased."""
+        with self.engine.begin() as conn:
+            row = self._lock_respondent(conn, respondent_id)
+            if row["status"] == "erased":
+                raise ICFError(f"respondent {respondent_id} is already erased")
+            n = conn.execute(answers.delete().where(answers.c.respondent_id == respondent_id)).rowcount
+            conn.execute(respondents.update().where(respondents.c.id == respondent_id).values(
+                role="", label=f"erased-{respondent_id}", code_hash=None, status="erased", submitted_at=None))
+            conn.execute(audit_log.update().where(
+                audit_log.c.respondent_id == respondent_id,
+                audit_log.c.action.in_(("answer", "add_respondent"))).values(old=None, new=None))
+            self._audit(conn, actor, "erase", respondent_id=respondent_id, city=row["city"],
+                        round_id=row["round_id"], new=f"{n} answers erased")
+        return n
+
+    def _lock_respondent(self, conn: sa.Connection, respondent_id: int):
+        row = conn.execute(sa.select(respondents).where(respondents.c.id == respondent_id)
+                           .with_for_update(key_share=True)).mappings().first()
+        if not row:
+            raise NotFoundError(f"no respondent with id {respondent_id}")
+        return row
 
     def is_synthetic(self, round_id: str | None = None) -> bool:
         """True when any round or respondent (of `round_id`) is synthetic demo data."""
@@ -460,7 +536,17 @@ class Store:
             return bool(conn.execute(q1).scalar_one() or conn.execute(q2).scalar_one())
 
     def _audit(self, conn, actor: str, action: str, *, at: dt.datetime | None = None, **fields) -> None:
+        """One audit row, in the transaction of the change it records; the store's revision moves with it."""
         conn.execute(audit_log.insert().values(at=at or now(), actor=actor, action=action, **fields))
+        bump_revision(conn)
+
+
+def bump_revision(conn: sa.Connection) -> None:
+    """Increment the store's revision in this transaction. On PostgreSQL this holds the counter's row lock until
+    the commit, so writers take it last (after their own rows' locks) and only for the end of a short
+    transaction."""
+    conn.execute(store_revision.update().where(store_revision.c.id == 1)
+                 .values(revision=store_revision.c.revision + 1))
 
 
 
@@ -568,4 +654,5 @@ def bulk_answers(store: Store, records: list[dict], actor: str) -> int:
                 for r in rows
             ],
         )
+        bump_revision(conn)
     return len(records)
