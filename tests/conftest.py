@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,13 +67,13 @@ def need_postgres() -> tuple[Path, Path]:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+@contextmanager
+def throwaway_postgres():
     """A throwaway PostgreSQL cluster on a free loopback port, in a temporary folder, removed afterwards.
 
     initdb and pg_ctl refuse to run as root: as root they run as the `postgres` user Debian's package makes, in
-    a folder that user owns. Yields the server's base URL (trust authentication, user postgres); tests make
-    their own databases with `postgres_database`.
+    a folder that user owns. Yields the server's base URL (trust authentication, user postgres); make databases
+    on it with `postgres_database`. Also used by benchmarks/store_concurrency.py.
     """
     import shutil
     import subprocess
@@ -91,18 +92,26 @@ def postgres_server(tmp_path_factory):
         os.chown(base, owner.pw_uid, owner.pw_gid)
     data, port = base / "data", free_port()
     env = dict(os.environ, LC_ALL="C.UTF-8")
-    subprocess.run([*as_user, str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True, env=env)
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={base} -c fsync=off "
-               "-c max_connections=200")
-    subprocess.run([*as_user, str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w",
-                    "start"], check=True, capture_output=True, env=env)
     try:
+        subprocess.run([*as_user, str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                        "--no-sync"], check=True, capture_output=True, env=env)
+        options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={base} -c fsync=off "
+                   "-c max_connections=200")
+        subprocess.run([*as_user, str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w",
+                        "start"], check=True, capture_output=True, env=env)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_user, str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True, env=env)
+        if (data / "postmaster.pid").exists():
+            subprocess.run([*as_user, str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                           capture_output=True, env=env)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The session's throwaway PostgreSQL server (see `throwaway_postgres`): its base URL."""
+    with throwaway_postgres() as url:
+        yield url
 
 
 def postgres_database(server: str, name: str) -> str:
