@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import ICFError
-from .execute import JobResult, local_worker, run_job, warm_worker
+from .execute import JobResult, local_worker, run_job
 from .plan import CONVENING, Job, plan_batch, up_to_date
 from .progress import progress_bar
 
@@ -62,13 +62,15 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
               force: bool = False, executor: str = "local", scheduler: str | None = None, engine: str = "warm",
               progress: bool = True, notebook: str | Path | None = None,
               convening_notebook: str | Path | None = None, convening: bool = True,
-              render: bool = True) -> BatchResult:
+              render: bool = True, worker_timeout: float = 60.0) -> BatchResult:
     """Run the city workbook for `cities` (default: every city with respondents in the round) and then the
     convening workbook (unless `convening` is false), making the HTML and PDF briefs of each (unless `render` is
     false). Bad parameters raise ICFError before anything runs; a failing city does not stop the others (see
     `BatchResult.failed`).
 
-    `notebook` and `convening_notebook` replace the workbooks (same parameters). From a script, call this under
+    `notebook` and `convening_notebook` replace the workbooks (same parameters). On a Dask cluster, `jobs` does
+    not apply (the cluster's worker processes run one notebook at a time each) and the run stops when no worker
+    has been there for `worker_timeout` seconds (see batch/cluster.py). From a script, call this under
     ``if __name__ == "__main__":`` (the local workers are started with multiprocessing's spawn method)."""
     start = time.perf_counter()
     if executor not in EXECUTORS:
@@ -92,48 +94,48 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
     if todo or conv_job:
         bar = progress_bar(len(todo) + bool(conv_job), "notebooks", desc=f"icf run {round_id}") if progress \
             else contextlib.nullcontext(lambda n=1: None)
-        with bar as tick, _workers(executor, scheduler, min(jobs, max(len(todo), 1)), engine) as (submit, done):
-            for result in _run_all(submit, done, todo, tick):
+        n = min(jobs, max(len(todo), 1))
+        with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout) as run:
+            for result in run(todo, tick):
                 results[result.name] = result
             if conv_job:
-                [conv_result] = _run_all(submit, done, [conv_job], tick)
+                [conv_result] = run([conv_job], tick)
     ordered = tuple(results[job.name] for job in city_jobs)
     return BatchResult(round_id, str(settings.build), ordered, conv_result, time.perf_counter() - start)
 
 
 @contextlib.contextmanager
-def _workers(executor: str, scheduler: str | None, n: int, engine: str):
-    """Yield (submit(job) -> future, as_completed) for a pool of warm local processes or a Dask cluster."""
+def _workers(executor: str, scheduler: str | None, n: int, engine: str, worker_timeout: float):
+    """Yield run(jobs, tick) -> results as they finish, on a pool of warm local processes or a Dask cluster."""
     if executor == "dask":
         try:
-            from distributed import Client, as_completed
+            from .cluster import connect, run_on_cluster
         except ImportError:
             raise ICFError("--executor dask needs dask.distributed: pip install 'icframework[dask]'") from None
-        client = Client(scheduler)
+        client = connect(scheduler, engine, timeout=worker_timeout)
         try:
-            client.run(warm_worker, engine)
-            yield (lambda job: client.submit(run_job, job, pure=False)), as_completed
+            yield lambda jobs, tick: run_on_cluster(client, jobs, tick, worker_timeout)
         finally:
             client.close()
     else:
         pool = concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
                                                       initializer=local_worker, initargs=(engine,))
         try:
-            yield (lambda job: pool.submit(run_job, job)), concurrent.futures.as_completed
+            yield lambda jobs, tick: _run_local(pool, jobs, tick)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_all(submit, as_completed, jobs: list[Job], tick):
+def _run_local(pool, jobs: list[Job], tick):
     """Submit `jobs` and yield their results as they finish; a crashed worker fails only its own results."""
     futures = {}
     for job in jobs:
         try:
-            futures[submit(job)] = job
+            futures[pool.submit(run_job, job)] = job
         except Exception as exc:  # noqa: BLE001 - e.g. the pool broke because a worker was killed
             tick()
             yield _worker_failed(job, exc)
-    for future in as_completed(list(futures)):
+    for future in concurrent.futures.as_completed(list(futures)):
         job = futures[future]
         try:
             result = future.result()

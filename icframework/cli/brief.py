@@ -16,8 +16,8 @@ from .core import settings, store_option
 @click.option("--round", "round_id", required=True, metavar="ROUND",
               help="The round (assessment cycle), for example virtual-2020.")
 @store_option
-@click.option("--out", "out_dir", default=Path("build"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Outputs go to OUT/<round>/<city>/.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Outputs go to OUT/<round>/<city>/ (default: the programme's build folder, else ./build).")
 @click.option("--convening", is_flag=True,
               help="Make the convening brief of the round (all cities side by side) instead of one city's; "
                    "runs the city workbooks whose inputs changed first, like `icf run`.")

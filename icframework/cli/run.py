@@ -17,12 +17,13 @@ from .core import settings, store_option
 @click.option("--cities", default=None, metavar="A,B",
               help="Only these cities (comma-separated slugs). Default: every city with respondents in the round.")
 @click.option("--jobs", "-j", default=2, show_default=True, type=click.IntRange(min=1),
-              help="How many notebooks run at once (worker processes, or tasks on the Dask cluster).")
+              help="How many notebooks run at once on this machine (worker processes). On a Dask cluster the "
+                   "number of worker processes governs instead: `dask worker ADDRESS --nworkers N --nthreads 1`.")
 @click.option("--force", is_flag=True,
               help="Run every city again, even those whose inputs are unchanged since their last run.")
 @store_option
-@click.option("--out", "out_dir", default=Path("build"), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Outputs go to OUT/<round>/<city>/.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Outputs go to OUT/<round>/<city>/ (default: the programme's build folder, else ./build).")
 @click.option("--engine", type=click.Choice(["warm", "kernel"]), default="warm", show_default=True,
               help="warm: run cells in long-lived worker processes with the imports already loaded (fast); "
                    "kernel: start a fresh Jupyter kernel per notebook (papermill's default engine).")
@@ -31,6 +32,9 @@ from .core import settings, store_option
                    "(needs --scheduler and `pip install 'icframework[dask]'`).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Address of the Dask scheduler for --executor dask, for example tcp://10.0.0.5:8786.")
+@click.option("--worker-timeout", default=60.0, show_default=True, type=click.FloatRange(min=1), metavar="SECONDS",
+              help="With --executor dask: stop when no worker has been there this long, naming the cities not done "
+                   "(run again when workers are back: finished cities are kept).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Run this city workbook instead of workbooks/city_diagnostic.ipynb (same parameters).")
 @click.option("--convening/--no-convening", default=True, show_default=True,
@@ -39,8 +43,8 @@ from .core import settings, store_option
               help="Also make each brief as HTML and PDF (brief.html, brief.pdf) with icframework.render.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
-def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor, scheduler, notebook, convening,
-            render, progress):
+def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor, scheduler, worker_timeout, notebook,
+            convening, render, progress):
     """Execute the city workbook for each city of a round with Papermill, in parallel, then the convening
     workbook. One city's failure does not stop the others; the summary names each failed city with the cell
     and the error, and the exit code is 1. Cities whose inputs are unchanged are skipped (see --force).
@@ -50,9 +54,13 @@ def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor,
     from ..batch.pool import run_batch
 
     slugs = [c.strip() for c in cities.split(",") if c.strip()] if cities is not None else None
+    ctx = click.get_current_context()
+    if executor == "dask" and ctx.get_parameter_source("jobs") is click.core.ParameterSource.COMMANDLINE:
+        click.secho("Note: --jobs does not apply on a Dask cluster; each worker process runs one notebook at a "
+                    "time (start more with `dask worker ADDRESS --nworkers N --nthreads 1`).", fg="yellow", err=True)
     result = run_batch(round_id, slugs, settings=settings(store_url, build=out_dir), jobs=jobs, force=force,
                        executor=executor, scheduler=scheduler, engine=engine, progress=progress,
-                       notebook=notebook, convening=convening, render=render)
+                       notebook=notebook, convening=convening, render=render, worker_timeout=worker_timeout)
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)

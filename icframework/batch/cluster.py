@@ -1,0 +1,100 @@
+"""Running a batch on a Dask cluster (`icf run --executor dask --scheduler ADDRESS`).
+
+- Every worker warms up once, when it joins (new and restarted workers too), through a `WorkerPlugin` whose
+  set-up runs in a thread, so the worker's event loop keeps answering the scheduler meanwhile.
+- Each notebook is one task; its worker publishes the city's files itself as soon as it finishes
+  (`execute.run_job`), and the client lets go of each result as soon as it has it, so a lost worker costs at most
+  the cities it was running: Dask reruns those elsewhere (up to `distributed.scheduler.allowed-failures` times,
+  3 by default) and never reruns a finished one.
+- When no worker is left for `worker_timeout` seconds, the run stops: the cities not done are reported as failed
+  (with the reason), their half-made staging folders are removed, and the next run picks up only what is missing.
+
+One notebook runs at a time per worker process (a warm worker runs its notebooks one after another), so the
+number of worker processes governs how many run at once: `dask worker ADDRESS --nworkers N --nthreads 1`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from distributed import Client, wait
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from .execute import JobResult, local_worker, run_job
+from .plan import Job
+
+POLL = 0.5  # seconds between looks at the cluster while waiting for results
+
+
+class WarmUp(WorkerPlugin):
+    """Import what the workbooks need, once per worker process, off the worker's event loop."""
+
+    idempotent = True  # registered by every run: a worker that is warm already stays as it is
+    name = "icframework-warm-up"
+
+    def __init__(self, engine: str):
+        self.engine = engine
+
+    async def setup(self, worker):
+        await asyncio.to_thread(local_worker, self.engine)
+
+
+def connect(scheduler: str, engine: str, timeout: float) -> Client:
+    """A client of the cluster at `scheduler`, with the warm-up plugin registered."""
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        from ..errors import ICFError
+
+        raise ICFError(f"cannot reach the Dask scheduler at {scheduler} ({exc}): start it with `dask scheduler`, "
+                       "or check the address") from None
+    client.register_plugin(WarmUp(engine))
+    return client
+
+
+def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
+                   worker_timeout: float) -> Iterator[JobResult]:
+    """Run `jobs` as Dask tasks and yield each result as it arrives (see the module's docstring)."""
+    futures = {client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}"): job
+               for job in jobs}
+    pending = set(futures)
+    alone_since = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for future in done:
+            job = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after too many lost workers
+                result = JobResult(job.name, "failed", error=f"worker lost: {type(exc).__name__}: {exc}")
+            future.release()  # the cluster forgets it: a later lost worker cannot make it run again
+            tick()
+            yield result
+        if not pending:
+            break
+        if client.scheduler_info().get("workers"):
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > worker_timeout:
+            client.cancel(list(pending))
+            for future in pending:
+                job = futures[future]
+                _remove_staging(job)
+                tick()
+                yield JobResult(job.name, "failed", error=f"not run: no Dask worker for {worker_timeout:g} s "
+                                                          "(start workers and run again; finished cities are kept)")
+            return
+
+
+def _remove_staging(job: Job) -> None:
+    """A worker killed mid-notebook leaves its staging folder: remove it (when the output folder is reachable)."""
+    for stale in Path(job.out_dir).glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
