@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import free_port
+
 from icframework.batch.pool import run_batch
 from icframework.config import Settings
 from icframework.store import Store
