@@ -195,6 +195,24 @@ def test_welsh_irish_and_arabic_names(cardiff):
     assert "Beirut" in pdf_text(pdf) and PdfReader(BytesIO(pdf)).trailer["/Root"]["/Lang"] == "en"
 
 
+def test_no_character_stops_a_brief(cardiff):
+    """An emoji, a script no font covers and control characters in names, titles and actions: the PDF is still
+    made, unshowable characters become a white square named on the first page, and the HTML keeps them all."""
+    city = cardiff.city.model_copy(update={"name": "Cardiff \U0001f3d9", "local_name": "Caer\x00dydd\x07"})
+    rnd = cardiff.round.model_copy(update={"title": "Spring 東京 check-in"})
+    items = [cardiff.actions.items[0].model_copy(update={"title": "Audit\x0b access \U0001f4cb"}),
+             *cardiff.actions.items[1:]]
+    odd = cardiff.model_copy(update={"city": city, "round": rnd,
+                                     "actions": cardiff.actions.model_copy(update={"items": items})})
+    text = pdf_text(render_brief_pdf(odd))
+    assert "Cardiff \u25a1 (Caerdydd): city brief" in text  # the emoji shown as a square, NUL and BEL dropped
+    assert "Spring \u25a1\u25a1 check-in" in " ".join(text.split())
+    assert "Audit access \u25a1" in " ".join(text.split())
+    assert "appear as \u25a1: U+4EAC U+6771 U+1F3D9 U+1F4CB" in " ".join(text.split())
+    page = render_brief_html(odd)
+    assert "Cardiff \U0001f3d9" in page and "東京" in page and "Audit\x0b access" not in page
+
+
 # -- the HTML ---------------------------------------------------------------------------------------------------
 
 def test_html_is_one_accessible_self_contained_page(cardiff):
