@@ -45,12 +45,19 @@ def store_group():
 def store_create(store_url):
     """Create the programme's answer store where programme.yaml (or --store) says it is: an SQLite file, or the
     tables in an empty PostgreSQL database (made by the migrations, up to this version's schema)."""
-    from ..store.migrate import describe
+    from ..store.migrate import describe, state
+    from ..store.store import make_engine
 
     run = settings(store_url)
     path = run.store_path()
-    if path and path.exists():
-        raise ICFError(f"{path} exists already: nothing to do (`icf store upgrade` brings an older one up to date)")
+    if run.store_url and (path is None or path.exists()):
+        engine = make_engine(run.store_url)
+        with engine.connect() as conn:
+            empty = state(conn).empty
+        engine.dispose()
+        if not empty:
+            raise ICFError(f"{path or describe(run.store_url)} holds an answer store already: nothing to do "
+                           "(`icf store upgrade` brings an older one up to date)")
     run.open_store(create=True).close()
     click.echo(f"Created the answer store {path or describe(run.store_url)}.")
 
