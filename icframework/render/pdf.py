@@ -4,9 +4,9 @@ The view (plain strings and numbers) reaches the template as JSON in `sys.inputs
 text and never read as Typst markup. One compiler per template is kept warm for the life of the process.
 
 A brief never fails on text: PDF/A forbids a character no font can draw, so control characters are dropped
-first, and a character the fonts cannot show (an emoji, a script with no font installed) is replaced by □ and
-named on the first page; the HTML brief shows it as it is. Fonts placed in `templates/fonts/`, or installed on
-the system (Noto, for example), are used first.
+from the view (`view.printable`), and a character the fonts cannot show (an emoji, a script with no font
+installed) is replaced by □ and named on the first page; the HTML brief shows it as it is. Fonts placed in
+`templates/fonts/`, or installed on the system (Noto, for example), are used first.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..analysis.models import CityReport, ConveningReport
 from ..config import bundled
 from ..errors import ICFError
 from ..style import COLOURS
-from .view import is_convening, view_for
+from .view import is_convening, printable, view_for
 
 TEMPLATES = bundled("templates")
 FONTS = TEMPLATES / "fonts"  # optional extra fonts; Typst's embedded Libertinus Serif covers Welsh and Irish
@@ -63,6 +63,7 @@ def compile_pdf(template: str, view: dict) -> bytes:
     """Compile `templates/<template>` with `view` as its data; return the PDF bytes (see the module's docstring
     for characters the fonts cannot show)."""
     missing: set[str] = set()
+    view = printable(view)  # a view made by view_for is already; one built by hand may not be
     for _attempt in range(MAX_RETRIES):
         shown = _replace(view, missing)
         if missing:
@@ -102,9 +103,8 @@ def _family(chars: set[str], text: str) -> set[str]:
 
 
 def _replace(value, missing: set[str]):
-    """A copy of the view with control characters dropped and `missing` characters replaced by □."""
+    """A copy of the view with the `missing` characters replaced by □."""
     if isinstance(value, str):
-        value = "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
         return "".join(PLACEHOLDER if c in missing else c for c in value) if missing else value
     if isinstance(value, dict):
         return {k: _replace(v, missing) for k, v in value.items()}

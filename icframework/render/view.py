@@ -9,6 +9,7 @@ for the templates to print literally.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..analysis.models import (
@@ -450,10 +451,22 @@ def is_convening(report: CityReport | ConveningReport) -> bool:
 
 
 def view_for(report: CityReport | ConveningReport) -> dict:
-    """The plain-language view of a city report or a convening report."""
+    """The plain-language view of a city report or a convening report (control characters dropped from every
+    string: neither a PDF nor an HTML page can show them)."""
     if isinstance(report, ConveningReport):
-        return convening_view(report)
+        return printable(convening_view(report))
     if isinstance(report, CityReport):
-        return city_view(report)
+        return printable(city_view(report))
     raise TypeError(f"view_for takes a CityReport or ConveningReport (icframework.analysis.models), not "
                     f"{type(report).__name__}: read a saved report with icframework.analysis.models.load_report")
+
+
+def printable(value):
+    """`value` (a view: dicts, lists, strings) with control characters other than tab and newline dropped."""
+    if isinstance(value, str):
+        return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
