@@ -17,6 +17,7 @@ from icframework.store import Store
 
 WRITERS = 8
 TIMEOUT = 300
+slow = pytest.mark.slow  # each spawns processes for several seconds: `make test` runs them, `make test-fast` not
 
 
 def _run(target, argsets: list[tuple]) -> list[dict]:
@@ -172,16 +173,19 @@ def eight_processes_issue_links(url: str, count: int = 10) -> dict:
 
 # -- the tests -----------------------------------------------------------------------------------------------------
 
+@slow
 def test_two_people_saving_different_fields_of_one_answer_lose_nothing(db_url):
     figures = same_answer_different_fields(db_url)
     assert (figures["lost"], figures["failed"]) == (0, 0), figures
 
 
+@slow
 def test_eight_writers_on_one_respondent_all_succeed_with_a_consistent_audit_chain(db_url):
     figures = eight_writers_on_one_respondent(db_url)
     assert (figures["failed"], figures["audit_breaks"]) == (0, 0), figures
 
 
+@slow
 def test_eight_processes_opening_an_empty_database_all_succeed(db_url, request, tmp_path):
     if db_url.startswith("sqlite"):
         urls = [f"sqlite:///{tmp_path / f'open{i}.sqlite3'}" for i in range(3)]
@@ -194,6 +198,7 @@ def test_eight_processes_opening_an_empty_database_all_succeed(db_url, request, 
     assert figures["failed"] == 0, figures
 
 
+@slow
 def test_eight_processes_issuing_links_get_unique_labels(db_url):
     figures = eight_processes_issue_links(db_url)
     assert (figures["failed"], figures["duplicate_labels"]) == (0, 0), figures
