@@ -76,10 +76,12 @@ def export_xlsx(fw: Framework, path: Path) -> Path:
 
 
 def _read(path: Path) -> dict[str, pd.DataFrame]:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-        raise ValidationError([Problem(str(path), None, f"cannot read workbook: {exc}")]) from None
+    """The workbook's sheets as text tables (first row: the header), read within bounds (files.read_xlsx)."""
+    from ..files import read_xlsx
+
+    rows = read_xlsx(path, max_rows=5_000, max_columns=60)
+    sheets = {name: pd.DataFrame(r[1:], columns=[str(c) for c in r[0]]).fillna("") if r else pd.DataFrame()
+              for name, r in rows.items()}
     missing = [s for s in ("framework", "principles", "areas", "questions", "tiers") if s not in sheets]
     if missing:
         raise ValidationError([Problem(str(path), None, f"missing sheet(s): {', '.join(missing)}")])

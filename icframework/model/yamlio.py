@@ -26,16 +26,49 @@ def load_yaml(path: Path) -> Any:
     return _parse(str(path), data)
 
 
+MAX_BYTES = 4 * 2**20  # the largest bundled file is about 100 KB
+MAX_DEPTH = 30  # frameworks nest five levels deep
+MAX_TEXT = 20_000  # characters in one value: a question or a description is a paragraph, not a book
+
+
 @lru_cache(maxsize=256)  # the files read for every city stay; per-city files pass through
 def _parse(path: str, data: bytes) -> Any:
+    if len(data) > MAX_BYTES:
+        raise ValidationError([Problem(path, None, f"the file is {len(data) / 2**20:.1f} MB; icframework reads YAML "
+                                                   f"files of at most {MAX_BYTES // 2**20} MB")])
     try:
-        return YAML(typ="rt").load(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        _check_bounds(path, text)
+        return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ValidationError([Problem(path, line, f"YAML syntax error: {exc.problem}")]) from None
     except UnicodeDecodeError as exc:
         raise ValidationError([Problem(path, None, f"cannot read file: {exc}")]) from None
+
+
+def _check_bounds(path: str, text: str) -> None:
+    """Refuse, before building anything, what could take the machine down: aliases (a few lines of `*a` can
+    stand for gigabytes), nesting deeper than MAX_DEPTH, and values longer than MAX_TEXT. Reads the parser's
+    events, which costs memory in proportion to the file only."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, AliasEvent):
+            raise ValidationError([Problem(path, line, f"YAML aliases (*{event.anchor}) are not allowed in "
+                                                       "icframework files: write the value out in full")])
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ValidationError([Problem(path, line, f"nested more than {MAX_DEPTH} levels deep")])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, ScalarEvent) and len(event.value) > MAX_TEXT:
+            raise ValidationError([Problem(path, line, f"a value of {len(event.value):,} characters; at most "
+                                                       f"{MAX_TEXT:,} are allowed")])
 
 
 def line_of(doc: Any, loc: tuple) -> int | None:

@@ -32,7 +32,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..errors import ICFError, NotFoundError, Problem, ValidationError
-from ..files import atomic_write
+from ..files import atomic_write, read_xlsx
 from ..model.framework import Framework, Question
 from .schema import audit_log
 from .store import Respondent, Round, Store
@@ -184,28 +184,9 @@ def _csv_rows(path: Path, data: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(path: Path, data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one problem
-        raise ValidationError([Problem(str(path), None, f"cannot read XLSX: {exc}")]) from None
-    try:
-        return [[_cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
+    """The first sheet's rows, read within bounds (files.read_xlsx)."""
+    sheets = read_xlsx(path, data=data)
+    return next(iter(sheets.values()), [])
 
 
 # -- import -----------------------------------------------------------------------------------------------------
