@@ -76,6 +76,7 @@ class Settings:
     practices: Path | None = None  # the programme's own good practices (a folder of YAML files), when it has one
     name: str = "Example programme"
     languages: tuple[str, ...] = ("en",)
+    contact: str | None = None  # whom people ask about the form (programme.yaml `contact:`, or $ICF_CONTACT)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None, cwd: str | Path | None = None, *,
@@ -89,7 +90,8 @@ class Settings:
           one say how to make it);
         - cities: `cities`, else $ICF_CITIES, else the programme's `cities`, else the example programme;
         - workbooks: `workbooks`, else $ICF_WORKBOOKS, else the programme's, else the bundled ones;
-        - build: `build`, else the programme's `build`, else `./build`.
+        - build: `build`, else the programme's `build`, else `./build`;
+        - contact (shown on the form): $ICF_CONTACT, else the programme's `contact`.
         """
         env = os.environ if env is None else env
         here = Path(cwd) if cwd is not None else Path.cwd()
@@ -123,7 +125,8 @@ class Settings:
             build=first(build, None, prog and prog.build, home) or (here / "build").resolve(),
             framework=framework, programme=home if prog else None,
             practices=(home / prog.practices).resolve() if prog and (home / prog.practices).is_dir() else None,
-            name=prog.name if prog else cls.name, languages=prog.languages if prog else cls.languages)
+            name=prog.name if prog else cls.name, languages=prog.languages if prog else cls.languages,
+            contact=env.get("ICF_CONTACT") or (prog.contact if prog else None))
 
     @property
     def extra_practices(self) -> list[Path]:
@@ -172,4 +175,6 @@ class Settings:
             env["ICF_PROGRAMME"] = str(self.programme)
         if self.store_url:
             env["ICF_STORE_URL"] = self.store_url
+        if self.contact:
+            env["ICF_CONTACT"] = self.contact
         return env

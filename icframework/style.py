@@ -43,6 +43,12 @@ COMMENT = "Comment"
 REVIEW_AND_SUBMIT = "Review and submit"
 SAVED = "Saved"
 NOT_SAVED = "Not saved"
+# The form speaks to taskforce members, not analysts: how answers are scored stays out of it.
+DONT_KNOW_HELP = "You are not sure, or could not find out."
+NOT_APPLICABLE_HELP = "This does not apply to your city."
+ALL_SAVED = "All your changes are saved."
+DOWNLOAD_ANSWERS = "Download my answers"
+DOWNLOAD_HELP = "A page with every answer you gave, to keep, save as PDF or print."
 
 # -- notices: every output made from synthetic demo data carries one ------------------------------------------
 SYNTHETIC_NOTICE = "Synthetic demo data: invented for demonstration, not real answers from any city."

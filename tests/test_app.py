@@ -211,7 +211,7 @@ def test_a_failed_save_says_so_keeps_the_text_and_is_retried(store, ana):
     form.retry.click()
     assert form.unsaved == {}
     assert store.answers_for(resp)["A1.Q2"]["evidence"] == "Typed while the store refused"
-    assert "All changes saved" in form.save_status.value and form.retry.layout.display == "none"
+    assert style.ALL_SAVED in form.save_status.value and form.retry.layout.display == "none"
 
 
 def test_synthetic_rounds_carry_a_visible_notice(store, ana):
@@ -267,10 +267,80 @@ def test_a_users_own_framework_shapes_the_form(tmp_path, store):
     labels = [label for label, _ in form.cards["A1.Q1"].choice.options]
     assert labels[0] == "Not started (0): No pack."
     assert labels[2].startswith("Developing (2): Planned work")  # no guidance for 2: the scale's description
-    assert labels[-2:] == [
-        "Don't know: I do not know enough to answer; counted on its own, never as zero.",
-        "Not applicable: This does not apply to our city; it lowers the maximum instead."]
+    assert labels[-2:] == [f"Don't know: {style.DONT_KNOW_HELP}", f"Not applicable: {style.NOT_APPLICABLE_HELP}"]
     assert [b.description for b in form.nav.values()] == ["A1 · 0/1", "A2 · 0/1", "Review and submit"]
+
+
+def test_the_form_speaks_plainly_to_the_people_answering(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    for card in form.cards.values():
+        card.choice.value = "dont_know"
+        card.links.value = "https://example.org"
+    words = html_of(form.widget) + " ".join(label for c in form.cards.values() for label, _ in c.choice.options)
+    for jargon in ("never as zero", "lowers the maximum", "counted on its own", "Saved: links", "[synthetic]"):
+        assert jargon not in words
+    assert "Saved: your links" in form.cards["A1.Q1"].status.value
+    assert "Saved: your links (A1.7" not in form.save_status.value and "(A1.Q7)" in form.save_status.value
+
+
+def test_evidence_guidance_is_visible_help_not_a_placeholder(store, ana):
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    card = form.cards["A1.Q1"]
+    assert all(w.placeholder.strip("\u200b") == "" for w in (card.evidence, card.links, card.comment))
+    assert f'id="icf-help-A1-Q1">{card.q.evidence_prompt.replace(chr(39), "&#x27;")}</p>' in html_of(card.widget)
+    assert 'id="icf-qtext-A1-Q1"' in card.head.value  # the radio group's name in the page (assets/form.js)
+    assert "icf-live" in form.save_status._dom_classes  # the live region that announces saves
+
+
+@pytest.mark.parametrize(("n", "expected"), [(35, (25, 40)), (7, (5, 10)), (1, (5, 10)), (60, (40, 70))])
+def test_time_estimate_from_the_number_of_questions(n, expected):
+    from icframework.app.form import time_estimate
+
+    assert time_estimate(n) == expected
+
+
+def test_the_deadline_time_and_contact_are_shown(tmp_path):
+    import datetime as dt
+
+    s = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    s.create_round("r1", "inclusive-cities", title="Round one", closes=dt.date(2027, 3, 26))
+    resp, _ = s.add_respondent("r1", "bristol", "employer")
+    text = html_of(AssessmentForm(s, resp, contact="Sam <Patel>, sam@example.org", today=dt.date(2027, 3, 1)).widget)
+    assert "About 25 to 40 minutes" in text and "35 questions" in text
+    assert "Please answer by Friday 26 March 2027" in text
+    assert 'Sam &lt;Patel&gt;, <a href="mailto:sam@example.org">sam@example.org</a>' in text
+    late = html_of(AssessmentForm(s, resp, today=dt.date(2027, 4, 1)).widget)
+    assert "The deadline was Friday 26 March 2027" in late and "Questions?" not in late
+
+
+def test_download_my_answers_is_a_standalone_receipt_with_text_escaped(store, ana):
+    import base64
+
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    form.cards["A1.Q1"].choice.value = "3"
+    form.cards["A1.Q1"].evidence.value = MARKUP
+    form.show_review()
+    link = next(w.value for w in walk(form.widget) if isinstance(w, W.HTML) and "icf-download" in w.value)
+    assert 'download="bristol-r1-my-answers.html"' in link
+    page = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1)).decode()
+    assert "<script" not in page and "<img" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "default-src 'none'" in page  # nothing runs or loads even if something slipped through
+    assert "Established" in page and "1 of 35 questions answered" in page and "A5.Q7" in page
+
+
+def test_the_programme_contact_reaches_the_kernel(tmp_path):
+    from icframework.model.programme import init_programme, load_programme
+
+    path = init_programme(tmp_path / "p", name="P")
+    assert load_programme(path).contact is None
+    path.write_text(path.read_text() + 'contact: "Sam Patel, sam@example.org"\n')
+    settings = Settings.from_environment({}, tmp_path / "p")
+    assert settings.contact == "Sam Patel, sam@example.org"
+    assert settings.as_environment()["ICF_CONTACT"] == "Sam Patel, sam@example.org"
+    assert Settings.from_environment(settings.as_environment(), tmp_path).contact == settings.contact
 
 
 def test_page_setup_brings_the_stylesheet_and_the_close_script():
@@ -293,8 +363,8 @@ def test_palette_has_readable_contrast():
 def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
     nb = tmp_path / "self_assessment.ipynb"
     argv = voila_argv(nb, port=9000, host="0.0.0.0", open_browser=False, pool_size=3, cull_idle=600)
-    assert argv[1:4] == ["-m", "voila", str(nb)]
-    for flag in ("--port=9000", "--Voila.ip=0.0.0.0", "--strip_sources=True", "--preheat_kernel=True",
+    assert argv[1:4] == ["-c", "from icframework.app.voila import serve; serve()", str(nb)]
+    for flag in ("--template=icf", "--port=9000", "--Voila.ip=0.0.0.0", "--strip_sources=True", "--preheat_kernel=True",
                  "--pool_size=3", "--MappingKernelManager.cull_idle_timeout=600", "--no-browser",
                  "--VoilaConfiguration.multi_kernel_manager_class=icframework.cli.app.GraceKernelManager"):
         assert flag in argv

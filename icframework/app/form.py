@@ -2,7 +2,9 @@
 
 `workbooks/self_assessment.ipynb` (served by Voilà, see `icf app`) only calls `preload()` and
 `open_form(store, query_string())`. Everything else lives here and runs without a browser: the tests set widget
-values and the observers save exactly as a click in the page would.
+values and the observers save exactly as a click in the page would. The widgets get their accessible roles and
+names in the page from assets/form.js (each question's choices a radio group named by the question text, whose
+element carries the id `qtext_id(code)`); the layout for phones is in assets/form.css.
 
 Every change is one `Store.save_answer` call (one transaction, audit-logged) made as soon as the widget changes,
 so closing the tab or losing the kernel loses nothing; reopening the link rebuilds the form from the store.
@@ -11,7 +13,10 @@ User text (answers, evidence, comments, and the text of a user's own framework) 
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from functools import partial
 from html import escape
@@ -33,6 +38,12 @@ NO_STORE = ("This app was started without an answer store. The facilitator shoul
             "`icf app --store URL`.")
 SAVE_FAILED = ("Your answer is still here, but it could not be saved ({reason}). Check your connection and "
                "change it again, or press “Try saving again”.")
+RECEIPT_CSS = ("body{font-family:" + style.FONT.replace('"', "'") + ";color:" + style.TEXT + ";max-width:48rem;"
+               "margin:0 auto;padding:1rem;line-height:1.5}h1,h2{color:" + style.PRIMARY + "}"
+               "h3{font-size:1rem;margin:1rem 0 .25rem}dt{font-weight:bold}dd{margin:0 0 .5rem 1rem;"
+               "white-space:pre-wrap;overflow-wrap:anywhere}section{break-inside:avoid}"
+               ".notice{background:" + style.ACCENT_TINT + ";border-left:6px solid " + style.ACCENT + ";padding:.5rem}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def parse_link(query: str) -> tuple[str | None, str | None]:
@@ -43,9 +54,10 @@ def parse_link(query: str) -> tuple[str | None, str | None]:
     return (city.strip().lower() if city else None), (code.strip() if code else None)
 
 
-def open_form(store: Store | None, query: str, cities: Path | None = None) -> W.Widget:
+def open_form(store: Store | None, query: str, cities: Path | None = None, contact: str | None = None) -> W.Widget:
     """The form for the respondent the link names, or a friendly message (and no data) when it is not valid.
-    `cities` is the programme's cities folder (for the city's name; default: the example programme)."""
+    `cities` is the programme's cities folder (for the city's name; default: the example programme); `contact`
+    is whom people can ask (the programme's `contact:`)."""
     if store is None:
         return message_page("The form is not available", NO_STORE)
     city, code = parse_link(query)
@@ -53,7 +65,7 @@ def open_form(store: Store | None, query: str, cities: Path | None = None) -> W.
         respondent = store.authenticate(city, code)
     except AccessDenied as exc:
         return message_page("This link does not open a form", str(exc))
-    return AssessmentForm(store, respondent, cities=cities).widget
+    return AssessmentForm(store, respondent, cities=cities, contact=contact).widget
 
 
 def message_page(title: str, text: str) -> W.Widget:
@@ -90,12 +102,14 @@ class Kit:
     def radio(self, options, value) -> W.RadioButtons:
         return W.RadioButtons(options=options, value=value, layout=self.wide, style=self.radio_style)
 
-    def text(self, value: str, label: str, placeholder: str, rows: int | None = None) -> W.Text | W.Textarea:
+    def text(self, value: str, label: str, rows: int | None = None, *classes: str) -> W.Text | W.Textarea:
+        """A text field with a visible label (help goes in visible text beside it, never in a placeholder, which
+        vanishes on typing)."""
         kind = W.Textarea if rows else W.Text
         extra = {"rows": rows} if rows else {}
-        w = kind(value=value, description=label, placeholder=placeholder, continuous_update=True,
-                 layout=self.wide, style=self.text_style, **extra)
-        return _classed(w, ["icf-field"])
+        w = kind(value=value, description=label, continuous_update=True, layout=self.wide, style=self.text_style,
+                 **extra)
+        return _classed(w, ["icf-field", *classes])
 
 
 def _classed(widget, classes):
@@ -119,9 +133,40 @@ def choices(fw: Framework, q: Question) -> list[tuple[str, str]]:
     out = []
     for lv in fw.scale.levels:
         out.append((f"{lv.label} ({lv.value}): {q.guidance.get(lv.value, lv.description)}", str(lv.value)))
-    out.append((f"{fw.scale.dont_know.label}: {fw.scale.dont_know.description}", "dont_know"))
-    out.append((f"{fw.scale.not_applicable.label}: {fw.scale.not_applicable.description}", "na"))
+    out.append((f"{fw.scale.dont_know.label}: {style.DONT_KNOW_HELP}", "dont_know"))
+    out.append((f"{fw.scale.not_applicable.label}: {style.NOT_APPLICABLE_HELP}", "na"))
     return out
+
+
+def qtext_id(code: str) -> str:
+    """The id of a question's text in the page: the accessible name of its radio group (assets/form.js)."""
+    return "icf-qtext-" + code.replace(".", "-")
+
+
+def time_estimate(questions: int) -> tuple[int, int]:
+    """(low, high) minutes to answer this many questions with some evidence: 40 to 70 seconds a question,
+    rounded to 5 minutes."""
+    def five(minutes: float) -> int:
+        return max(5, 5 * round(minutes / 5))
+
+    low = five(questions * 2 / 3)
+    return low, max(low + 5, five(questions * 7 / 6))
+
+
+def long_date(day: dt.date) -> str:
+    """'Friday 27 March 2026'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def contact_html(contact: str) -> str:
+    """Whom to ask, as text; an email address in it becomes a mailto link (escaped like the rest)."""
+    out, last = [], 0
+    for m in EMAIL.finditer(contact):
+        out.append(escape(contact[last:m.start()]))
+        out.append(f'<a href="mailto:{escape(m.group(), quote=True)}">{escape(m.group())}</a>')
+        last = m.end()
+    out.append(escape(contact[last:]))
+    return "".join(out)
 
 
 def choice_key(answer: dict | None) -> str | None:
@@ -147,10 +192,13 @@ class AssessmentForm:
     answerable. `answers` mirrors the store: it changes only with what a save returned.
     """
 
-    def __init__(self, store: Store, respondent: Respondent, *, cities: Path | None = None):
+    def __init__(self, store: Store, respondent: Respondent, *, cities: Path | None = None,
+                 contact: str | None = None, today: dt.date | None = None):
         self.store = store
         self.respondent = respondent
         self.cities = cities
+        self.contact = (contact or "").strip() or None
+        self.today = today or dt.date.today()
         self.round = store.get_round(respondent.round_id)
         self.fw = store.framework_for(respondent.round_id)
         self.synthetic = self.round.synthetic or respondent.synthetic
@@ -161,10 +209,11 @@ class AssessmentForm:
         self.current: str | None = None  # an area code, or "review"
         self.kit = kit = Kit()
 
-        self.progress_html = kit.html()
-        self.save_status = kit.html()
+        self.progress_html = kit.html("", "icf-progressbox")
+        self.save_status = kit.html(f'<span class="icf-ok">{style.ALL_SAVED}</span>', "icf-live")
         self.retry = W.Button(description="Try saving again", layout=W.Layout(display="none"),
                               style=kit.button_style)
+        self.retry.add_class("icf-retry")
         self.retry.on_click(lambda _b: self.retry_unsaved())
         self.nav = {a.code: kit.button(a.code, partial(self.show_area, a.code), "icf-navbutton")
                     for a in self.fw.areas}
@@ -175,8 +224,10 @@ class AssessmentForm:
         if self.synthetic:
             parts.append(kit.html(f'<p class="icf-synthetic" role="note"><strong>{escape(style.SYNTHETIC_NOTICE)}'
                                   "</strong></p>"))
-        parts += [self.progress_html, kit.box(self.nav.values(), "icf-nav", vertical=False),
-                  kit.box([self.save_status, self.retry], "icf-savebar", vertical=False), self.body, self.footer]
+        # Progress and the save status stay in view while the page scrolls (position: sticky in form.css).
+        sticky = kit.box([self.progress_html, kit.box([self.save_status, self.retry], "icf-savebar",
+                                                      vertical=False)], "icf-sticky")
+        parts += [sticky, kit.box(self.nav.values(), "icf-nav", vertical=False), self.body, self.footer]
         self.widget = kit.box(parts, "icf-app")
         self.show_area(self.fw.areas[0].code)
 
@@ -236,8 +287,9 @@ class AssessmentForm:
     def _saved_what(self, code: str, changes: dict) -> str:
         if "response" in changes:
             return self._response_label(self.answers[code]) or "answer cleared"
-        names = {"evidence": style.EVIDENCE, "links": style.LINKS, "comment": style.COMMENT}
-        return ", ".join(names[f] for f in changes if f in names).lower()
+        names = [n.lower() for f, n in (("evidence", style.EVIDENCE), ("links", style.LINKS),
+                                        ("comment", style.COMMENT)) if f in changes]
+        return "your " + (" and ".join(names) if len(names) < 3 else f"{names[0]}, {names[1]} and {names[2]}")
 
     def _response_label(self, answer: dict) -> str:
         response = answer.get("response")
@@ -250,15 +302,20 @@ class AssessmentForm:
         return ""
 
     def _after_save(self, card: QuestionCard | None, ok: bool, what: str) -> None:
+        """Tell the card and the save status (a live region: screen readers announce it) what happened."""
         if card is not None:
             card.show_status(ok, what)
+            card.update_summary()
         if self.unsaved:
             n = len(self.unsaved)
-            self.save_status.value = (f'<p class="icf-error" role="alert">{n} answer{"s" * (n != 1)} not saved '
-                                      "yet. What you typed is still in the form.</p>")
+            self.save_status.value = (f'<span class="icf-error">{n} answer{"s" * (n != 1)} not saved yet. '
+                                      "What you typed is still in the form.</span>")
             self.retry.layout.display = ""
         else:
-            self.save_status.value = f'<p class="icf-ok" role="status">All changes {style.SAVED.lower()}.</p>'
+            where = f" ({escape(card.q.code)})" if card is not None and ok else ""
+            self.save_status.value = (f'<span class="icf-ok">{style.SAVED}: {escape(what)}{where}. '
+                                      f"{style.ALL_SAVED}</span>" if where else
+                                      f'<span class="icf-ok">{style.ALL_SAVED}</span>')
             self.retry.layout.display = "none"
         self._update_progress()
 
@@ -269,6 +326,9 @@ class AssessmentForm:
         for q in area.questions:
             if q.code not in self.cards:
                 self.cards[q.code] = QuestionCard(self, q)
+        if not any(self.cards[q.code].open for q in area.questions):  # on a phone, cards open one by one
+            first = next((q for q in area.questions if not self.answered(q.code)), area.questions[0])
+            self.cards[first.code].set_open(True)
         heading = self.kit.html(f'<h2 class="icf-area">{escape(self.fw.labels.area)} {area.code}: '
                                 f'{escape(area.title)}</h2><p class="icf-hint">{escape(area.description)}</p>')
         self.body.children = [heading, *(self.cards[q.code].widget for q in area.questions)]
@@ -301,6 +361,7 @@ class AssessmentForm:
             for code in codes:
                 q = self.fw.question(code)
                 parts.append(kit.button(f"{code} {q.text}", partial(self.show_area, q.area), "icf-goto"))
+        parts.append(kit.html(self.download_html()))
         if self.editable:
             note = "You can still submit; unanswered questions count as not answered. " if rv.unanswered else ""
             parts.append(kit.html(f'<p class="icf-hint">{note}After submitting, your answers can only be changed '
@@ -338,6 +399,46 @@ class AssessmentForm:
         self.show_review()
         return True
 
+    # -- a copy of one's answers -----------------------------------------------------------------------------
+    def receipt(self, now: dt.datetime | None = None) -> str:
+        """A page with every answer this person gave, to save or print: a standalone HTML file with no script
+        and no outside request (its Content-Security-Policy forbids both). User text is escaped, never markup."""
+        now = now or dt.datetime.now().replace(microsecond=0)
+        who = self.respondent.role or self.respondent.sector.replace("-", " ")
+        rows = []
+        for area in self.fw.areas:
+            rows.append(f"<h2>{escape(self.fw.labels.area)} {escape(area.code)}: {escape(area.title)}</h2>")
+            for q in area.questions:
+                a = self.answers.get(q.code) or {}
+                fields = [("Answer", self._response_label(a) or "Not answered")]
+                fields += [(n, a.get(f) or "") for f, n in (("evidence", style.EVIDENCE), ("links", style.LINKS),
+                                                             ("comment", style.COMMENT)) if (a.get(f) or "").strip()]
+                rows.append(f"<section><h3>{escape(q.code)}: {escape(q.text)}</h3><dl>"
+                            + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in fields)
+                            + "</dl></section>")
+        done, total = self.progress()["all"]
+        status = {"submitted": "submitted", "open": "not submitted yet"}.get(self.status, self.status)
+        notice = (f'<p class="notice"><strong>{escape(style.SYNTHETIC_NOTICE)}</strong></p>'
+                  if self.synthetic else "")
+        title = f"{self.city_name}: your {style.SELF_ASSESSMENT.lower()} answers"
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                "style-src 'unsafe-inline'\">"
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{escape(title)}</title><style>{RECEIPT_CSS}</style></head><body><main>"
+                f"<h1>{escape(title)}</h1>{notice}"
+                f"<p>{escape(self.round.title)} · {escape(self.fw.title)} · answered as {escape(who)}</p>"
+                f"<p>{done} of {total} questions answered; answers {escape(status)}. Copy made {now:%d %B %Y, %H:%M}."
+                "</p>" + "".join(rows) + "</main></body></html>")
+
+    def download_html(self) -> str:
+        """A link that downloads `receipt()` (a data: URL, so nothing is fetched)."""
+        data = base64.b64encode(self.receipt().encode("utf-8")).decode("ascii")
+        name = f"{self.respondent.city}-{self.round.id}-my-answers.html"
+        return (f'<p class="icf-download"><a download="{escape(name, quote=True)}" '
+                f'href="data:text/html;charset=utf-8;base64,{data}">{style.DOWNLOAD_ANSWERS}</a> '
+                f'<span class="icf-hint">{style.DOWNLOAD_HELP}</span></p>')
+
     # -- rendering helpers -----------------------------------------------------------------------------------
     def _header_html(self) -> str:
         try:
@@ -346,11 +447,23 @@ class AssessmentForm:
             city = load_city(self.respondent.city, self.cities).name
         except ICFError:
             city = self.respondent.city
+        self.city_name = city
         who = self.respondent.role or self.respondent.sector.replace("-", " ")
+        n = len(self.fw.questions)
+        low, high = time_estimate(n)
+        facts = [f"<li><strong>About {low} to {high} minutes</strong> for {n} questions. Every change is saved as "
+                 "you make it: you can stop, come back to this link at any time and answer in any order.</li>"]
+        if self.round.closes and not self.round.closed:
+            when = long_date(self.round.closes)
+            facts.append(f"<li><strong>Please answer by {when}.</strong></li>" if self.round.closes >= self.today
+                         else f"<li><strong>The deadline was {when}</strong>; you can still answer until the "
+                         "round is closed.</li>")
+        if self.contact:
+            facts.append(f"<li>Questions? Ask {contact_html(self.contact)}.</li>")
         return (f'<h1 class="icf-title">{escape(city)}: {style.SELF_ASSESSMENT.lower()}</h1>'
-                f'<p class="icf-hint">{escape(self.fw.title)} · {escape(self.round.title)} · answering as '
-                f"{escape(who)}. Every change is saved as you make it; you can leave and come back to this "
-                "link at any time, and answer in any order.</p>" + ("" if self.editable else self._closed_html()))
+                f'<p class="icf-hint">{escape(self.round.title)} · {escape(self.fw.title)} · answering as '
+                f'{escape(who)}</p><ul class="icf-facts">{"".join(facts)}</ul>'
+                + ("" if self.editable else self._closed_html()))
 
     def _closed_html(self) -> str:
         if self.round.closed:
@@ -381,33 +494,66 @@ class AssessmentForm:
 
 
 class QuestionCard:
-    """One question: its text, the scale as radio buttons, evidence, links, comment and a save status."""
+    """One question: its text, the scale as one radio group, evidence with its help text, links, comment and a
+    save status. On a phone (assets/form.css) a closed card shows only its question and the answer given so far,
+    with a button to open it; on a wider screen every card is open and that button is hidden."""
 
     def __init__(self, form: AssessmentForm, q: Question):
         self.form, self.q = form, q
+        self.open = False
         kit = form.kit
         answer = form.answers.get(q.code) or {}
         kind = "core question" if q.core else "additional question"
-        head = kit.html(f'<h3 class="icf-qcode">{escape(q.code)} <span class="icf-hint">({kind})</span></h3>'
-                        f'<p class="icf-qtext">{escape(q.text)}</p>')
+        slug = q.code.replace(".", "-")
+        self.head = kit.html(f'<h3 class="icf-qcode">{escape(q.code)} <span class="icf-hint">({kind})</span></h3>'
+                             f'<p class="icf-qtext" id="{qtext_id(q.code)}">{escape(q.text)}</p>')
+        self.summary = kit.html("", "icf-summary")
+        self.toggle = kit.button(f"Show {q.code}", self._flip, "icf-toggle")
         self.choice = kit.radio(choices(form.fw, q), choice_key(answer))
-        self.evidence = kit.text(answer.get("evidence") or "", style.EVIDENCE, q.evidence_prompt, rows=3)
-        self.links = kit.text(answer.get("links") or "", style.LINKS, "Web addresses of documents or pages")
-        self.comment = kit.text(answer.get("comment") or "", style.COMMENT, "Anything you want to add", rows=2)
+        self.choice.add_class("icf-choices")
+        # The field's own label is kept for screen readers (form.css hides it): this visible one sits above the
+        # help text, which stays in view while typing (a placeholder would vanish, and be cut on a phone).
+        help_text = kit.html(f'<p class="icf-fieldlabel">{style.EVIDENCE}</p>'
+                             f'<p class="icf-help" id="icf-help-{slug}">{escape(q.evidence_prompt)}</p>')
+        self.evidence = kit.text(answer.get("evidence") or "", style.EVIDENCE, 3, "icf-evidence")
+        self.links = kit.text(answer.get("links") or "", f"{style.LINKS} (web addresses, if any)")
+        self.comment = kit.text(answer.get("comment") or "", style.COMMENT, 2)
         self.status = kit.html("", "icf-status")
         self.choice.observe(lambda ch: form.save(q.code, **response_of(ch["new"])), names="value")
         self.evidence.observe(lambda ch: form.save(q.code, evidence=ch["new"]), names="value")
         self.links.observe(lambda ch: form.save(q.code, links=ch["new"]), names="value")
         self.comment.observe(lambda ch: form.save(q.code, comment=ch["new"]), names="value")
-        self.widget = kit.box([head, self.choice, self.evidence, self.links, self.comment, self.status],
-                              "icf-card", "icf-q-" + q.code.replace(".", "-"))
+        body = kit.box([self.choice, help_text, self.evidence, self.links, self.comment], "icf-cardbody")
+        self.widget = kit.box([self.head, self.summary, self.toggle, body, self.status], "icf-card",
+                              "icf-q-" + slug)
+        self.update_summary()
         self.set_disabled(not form.editable)
+
+    def update_summary(self) -> None:
+        """The answer given so far, shown on a closed card."""
+        answer = self.form.answers.get(self.q.code) or {}
+        label = self.form._response_label(answer)
+        given = [n.lower() for f, n in (("evidence", style.EVIDENCE), ("links", style.LINKS),
+                                        ("comment", style.COMMENT)) if (answer.get(f) or "").strip()]
+        text = (f"Your answer: <strong>{escape(label)}</strong>" if label else "Not answered yet") + (
+            f" · {escape(', '.join(given))} given" if given else "")
+        value = f'<p class="icf-hint">{text}</p>'
+        if self.summary.value != value:
+            self.summary.value = value
+
+    def _flip(self) -> None:
+        self.set_open(not self.open)
+
+    def set_open(self, open_: bool) -> None:
+        self.open = open_
+        self.toggle.description = f"{'Hide' if open_ else 'Show'} {self.q.code}"
+        _toggle_class(self.widget, "icf-open", open_)
 
     def show_status(self, ok: bool, what: str) -> None:
         if ok:
-            self.status.value = f'<span class="icf-ok" role="status">{style.SAVED}: {escape(what)}</span>'
+            self.status.value = f'<span class="icf-ok">{style.SAVED}: {escape(what)}</span>'
         else:
-            self.status.value = (f'<span class="icf-error" role="alert">{style.NOT_SAVED}. '
+            self.status.value = (f'<span class="icf-error">{style.NOT_SAVED}. '
                                  f"{escape(SAVE_FAILED.format(reason=what))}</span>")
 
     def set_disabled(self, disabled: bool) -> None:

@@ -38,17 +38,18 @@ CSS_VARIABLES = {"text": style.TEXT, "background": style.BACKGROUND, "primary": 
 
 @dataclass(frozen=True)
 class FormApp:
-    """What a form kernel holds before anyone connects: the store (None when `icf app` named none) and the
-    programme's cities folder."""
+    """What a form kernel holds before anyone connects: the store (None when `icf app` named none), the
+    programme's cities folder and whom people can ask (the programme's `contact`)."""
 
     store: Store | None
     cities: Path | None = None
+    contact: str | None = None
 
     def open(self, query: str):
         """The form for the link's respondent, or a clear message."""
         from .form import open_form
 
-        return open_form(self.store, query, cities=self.cities)
+        return open_form(self.store, query, cities=self.cities, contact=self.contact)
 
 
 def preload(env: Mapping[str, str] | None = None) -> FormApp:
@@ -64,7 +65,7 @@ def preload(env: Mapping[str, str] | None = None) -> FormApp:
             store.framework_for(r.id)
         except ICFError:  # a round whose framework file went missing: reported when someone opens it
             log.exception("cannot load the framework of round %s", r.id)
-    return FormApp(store, settings.cities)
+    return FormApp(store, settings.cities, settings.contact)
 
 
 def query_string() -> str:
@@ -114,10 +115,30 @@ def stylesheet() -> str:
     return f":root {{ {variables}}}\n{asset('form.css')}"
 
 
+TEMPLATE = "icf"  # app/assets/jupyter/voila/templates/icf: Voilà's lab page without third-party requests
+
+
+def jupyter_data() -> Path:
+    """The Jupyter data folder the package carries (app/assets/jupyter): the Voilà template `icf`."""
+    return Path(str(resources.files(__package__).joinpath("assets", "jupyter")))
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """Run Voilà (its command line in `argv`, default sys.argv[1:]) with the package's Jupyter data folder first
+    on $JUPYTER_PATH, where Voilà looks for templates, so that `--template=icf` finds the form's page."""
+    from voila.app import main
+
+    path = [str(jupyter_data()), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(path))
+    sys.argv = [sys.argv[0], *(sys.argv[1:] if argv is None else argv)]
+    sys.exit(main())
+
+
 def page_setup():
-    """What the page needs before any form: the stylesheet, and a script that, when the page is closed, sends at
+    """What the page needs before any form: the stylesheet; a script that, when the page is closed, sends at
     once any change the widget library was still holding back (it sends one change at a time per field and
-    keeps the latest one until the previous one is acknowledged)."""
+    keeps the latest one until the previous one is acknowledged); and a script that gives the widgets their
+    accessible roles and names (assets/form.js: each question's choices a radio group named by the question)."""
     from IPython.display import HTML
 
-    return HTML(f"<style>{stylesheet()}</style><script>{asset('flush.js')}</script>")
+    return HTML(f"<style>{stylesheet()}</style><script>{asset('flush.js')}\n{asset('form.js')}</script>")

@@ -52,11 +52,12 @@ def __getattr__(name):  # `GraceKernelManager` is built on first use, so the CLI
 
 def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool_size: int,
                cull_idle: int) -> list[str]:
-    """The Voilà command line: sources stripped, a pool of preheated kernels, idle kernels culled."""
-    argv = [sys.executable, "-m", "voila", str(notebook),
+    """The Voilà command line: the form's own page template (no third-party requests, a main landmark; see
+    icframework.app.voila.serve), sources stripped, a pool of preheated kernels, idle kernels culled."""
+    argv = [sys.executable, "-c", "from icframework.app.voila import serve; serve()", str(notebook),
             f"--port={port}", f"--Voila.ip={host}",
             "--strip_sources=True", "--show_tracebacks=False",
-            "--theme=light",
+            "--theme=light", "--template=icf",
             # Only the widget manager is needed in the page; other JupyterLab extensions only slow it down.
             "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
             "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",

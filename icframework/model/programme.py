@@ -9,6 +9,7 @@ folder and languages. `icf init DIR` makes one; every entry point finds it the s
     practices: practices            # good practices of the programme's own (YAML files)
     workbooks: null                 # null: the workbooks icframework carries; or your own folder
     languages: [en]
+    contact: "Sam Patel, sam.patel@example.org"   # optional: whom people ask, shown on the form
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Programme(BaseModel):
     practices: Text = "practices"
     workbooks: Text | None = None
     languages: tuple[Text, ...] = Field(default=("en",), min_length=1)
+    contact: Text | None = None  # the facilitator people can ask (a name, an email or phone), shown on the form
 
 
 def find_programme(start: Path) -> Path | None:
@@ -133,7 +135,8 @@ def init_programme(folder: Path, *, name: str | None = None, framework: str | No
             f"build: {_quoted(build)}                        # briefs: <build>/<round>/<city>/\n"
             "cities: cities\n"
             "practices: practices\n"
-            "languages: [en]\n")
+            "languages: [en]\n"
+            "# contact: \"Your name, you@example.org\"   # whom people ask; shown on the form\n")
     atomic_write(folder / ".gitignore", b"icf.sqlite3*\nbuild/\n")
     atomic_write(folder / "README.md", PROGRAMME_README.format(name=name).encode())
     atomic_write(folder / PROGRAMME_FILE, text.encode())
