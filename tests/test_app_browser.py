@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import free_port
@@ -12,6 +15,9 @@ from icframework.store import Store
 
 pytestmark = pytest.mark.browser
 
+CONTACT = "Sam Patel, sam.patel@example.org"
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+                                                    "best-practice"]}, "resultTypes": ["violations"]}
 MARKUP = '<script>alert("x")</script><img src=nowhere onerror="alert(1)"> & <b>bold</b>'
 
 
@@ -21,15 +27,21 @@ def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("app")
     url = f"sqlite:///{root / 'icf.sqlite3'}"
     store = Store(url)
-    store.create_round("spring", "inclusive-cities", title="Spring round", synthetic=True)
+    store.create_round("spring", "inclusive-cities", title="Spring round", synthetic=True, closes=dt.date(2099, 3, 27))
     people = {}
     for name, city, sector in [("ana", "bristol", "employer"), ("ben", "cardiff", "local-authority"),
                                ("cai", "bristol", "public-health"), ("dee", "bristol", "housing"),
-                               ("eve", "cardiff", "education"), ("gone", "bristol", "faith")]:
+                               ("eve", "cardiff", "education"), ("gone", "bristol", "faith"),
+                               ("fay", "bristol", "employer"), ("gus", "cardiff", "employer")]:
         people[name] = store.add_respondent("spring", city, sector, role=f"{name} role", synthetic=True)
     store.set_status(people["gone"][0].id, "revoked", actor="facilitator")
-    with serving(url, free_port(), pool_size=3, log_path=root / "voila.log") as base:
-        yield base, store, {k: (r, link(base, r.city, code)) for k, (r, code) in people.items()}
+    os.environ["ICF_CONTACT"] = CONTACT  # as programme.yaml's `contact:` would give it
+    try:
+        with serving(url, free_port(), pool_size=3, log_path=root / "voila.log") as base:
+            os.environ.pop("ICF_CONTACT")
+            yield base, store, {k: (r, link(base, r.city, code)) for k, (r, code) in people.items()}
+    finally:
+        os.environ.pop("ICF_CONTACT", None)
 
 
 def open_form(chromium, url, width=1000):
@@ -49,6 +61,11 @@ def saved(page, code, text):
     expect(card(page, code).locator(".icf-status")).to_contain_text(f"Saved: {text}", timeout=15_000)
 
 
+def show(page, code):
+    """On a phone, open a question's card."""
+    card(page, code).get_by_role("button", name=f"Show {code}").click()
+
+
 def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
     from playwright.sync_api import expect
 
@@ -58,10 +75,13 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
     expect(page.get_by_text("Synthetic demo data")).to_be_visible()
     card(page, "A1.Q1").get_by_label("Developing (2)").check()
     saved(page, "A1.Q1", "Developing")
+    show(page, "A1.Q3")
     card(page, "A1.Q3").get_by_label("Don't know").check()
     saved(page, "A1.Q3", "Don't know")
+    show(page, "A1.Q2")
     card(page, "A1.Q2").get_by_role("textbox", name="Evidence").fill("Minutes of the June taskforce meeting")
-    saved(page, "A1.Q2", "evidence")
+    saved(page, "A1.Q2", "your evidence")
+    show(page, "A1.Q5")
     card(page, "A1.Q5").get_by_label("Emerging (1)").focus()  # the keyboard alone
     page.keyboard.press("Space")
     saved(page, "A1.Q5", "Emerging")
@@ -71,10 +91,11 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
                           ".map(e => e.getBoundingClientRect().right))")
     assert right <= 375  # nothing sticks out of a phone screen
     page.get_by_role("button", name="A3 · 0/").click()  # answer in any order
+    show(page, "A3.Q2")
     card(page, "A3.Q2").get_by_label("Leading (4)").check()
     saved(page, "A3.Q2", "Leading")
     card(page, "A3.Q2").get_by_role("textbox", name="Links").fill("https://example.org/plan")
-    saved(page, "A3.Q2", "links")
+    saved(page, "A3.Q2", "your links")
     expect(page.get_by_text("4 of 35 questions answered")).to_be_visible()
 
     page.reload()
@@ -86,6 +107,8 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
     expect(evidence).to_have_value("Minutes of the June taskforce meeting")
     expect(page.get_by_text("4 of 35 questions answered")).to_be_visible()
     page.get_by_role("button", name="A3 · 1/").click()
+    expect(card(page, "A3.Q2")).to_contain_text("Your answer: Leading · links given")  # a closed card says so
+    show(page, "A3.Q2")
     expect(card(page, "A3.Q2").get_by_label("Leading (4)")).to_be_checked()
     expect(card(page, "A3.Q2").get_by_role("textbox", name="Links")).to_have_value("https://example.org/plan")
     page.close()
@@ -125,8 +148,8 @@ def test_two_cities_at_the_same_time_each_see_only_their_own(chromium, app):
     card(cardiff, "A2.Q2").get_by_label("Not started (0)").check()
     card(bristol, "A2.Q2").get_by_role("textbox", name="Evidence").fill("Bristol evidence")
     card(cardiff, "A2.Q2").get_by_role("textbox", name="Evidence").fill("Cardiff evidence")
-    saved(bristol, "A2.Q2", "evidence")
-    saved(cardiff, "A2.Q2", "evidence")
+    saved(bristol, "A2.Q2", "your evidence")
+    saved(cardiff, "A2.Q2", "your evidence")
     assert "Cardiff" not in bristol.locator(".icf-app").inner_text()
     assert "Bristol" not in cardiff.locator(".icf-app").inner_text()
     bristol.close()
@@ -167,7 +190,7 @@ def test_markup_in_answers_stays_text_and_runs_nothing(chromium, app):
     expect(card(page, "A1.Q2").get_by_role("textbox", name="Evidence")).to_have_value(MARKUP)
     expect(card(page, "A1.Q2").get_by_role("textbox", name="Comment")).to_have_value(MARKUP)
     card(page, "A1.Q1").get_by_role("textbox", name="Evidence").fill(MARKUP)
-    saved(page, "A1.Q1", "evidence")
+    saved(page, "A1.Q1", "your evidence")
     page.get_by_role("button", name="Review and submit").first.click()
     expect(page.get_by_text("Answered without evidence")).to_be_visible()
     assert dialogs == []
@@ -187,3 +210,147 @@ def test_text_typed_just_before_the_page_closes_is_in_the_store(chromium, app):
     while (store.answers_for(eve).get("A1.Q5") or {}).get("evidence") != text and time.monotonic() < deadline:
         time.sleep(0.2)
     assert store.answers_for(eve)["A1.Q5"]["evidence"] == text
+
+
+# -- a form people can use on a phone, with a keyboard or a screen reader ------------------------------------------
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.x A/AA and best-practice rules on the page as it is now: the violations, described."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_RULES)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
+            for v in results.response["violations"]]
+
+
+def watch_requests(page) -> list[str]:
+    """Every request the page makes to a host other than this machine's loopback (none may happen)."""
+    foreign = []
+
+    def check(request):
+        host = urlsplit(request.url).hostname
+        if request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost", "::1"):
+            return
+        foreign.append(request.url)
+
+    page.on("request", check)
+    return foreign
+
+
+@pytest.mark.parametrize("state", ["section", "section on a phone", "review", "bad link"])
+def test_axe_finds_no_violations_and_nothing_is_fetched_from_elsewhere(chromium, app, state):
+    from playwright.sync_api import expect
+
+    base, _, people = app
+    url = f"{base}/?city=bristol&code=not-a-code" if state == "bad link" else people["fay"][1]
+    page = chromium.new_page(viewport={"width": 375 if "phone" in state else 1280, "height": 900})
+    foreign = watch_requests(page)
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(".icf-app", timeout=90_000)
+    if state == "review":
+        page.get_by_role("button", name="Review and submit").first.click()
+        expect(page.get_by_role("link", name="Download my answers")).to_be_visible()
+    elif state != "bad link":
+        level = "Developing" if "phone" in state else "Emerging"
+        if "phone" in state:
+            show(page, "A1.Q1")
+        card(page, "A1.Q1").get_by_label(level).check()
+        saved(page, "A1.Q1", level)
+    page.wait_for_timeout(300)  # assets/form.js gives roles and names after each change
+    assert axe_violations(page) == []
+    expect(page.get_by_role("main")).to_have_count(1)
+    page.close()
+    assert foreign == []  # no CDN, no font, no analytics: offline works and no visit is told to a third party
+
+
+def test_each_question_is_a_radio_group_named_by_the_question_with_one_tab_stop(chromium, app):
+    from playwright.sync_api import expect
+
+    _, store, people = app
+    fay, url = people["fay"]
+    fw = store.framework_for(fay.round_id)
+    page = open_form(chromium, url, width=1280)
+    expect(page).to_have_title("Bristol: self-assessment")
+    for q in fw.areas[0].questions:
+        group = page.get_by_role("radiogroup", name=q.text, exact=True)
+        expect(group).to_have_count(1)
+        expect(group.get_by_role("radio")).to_have_count(fw.scale.max_level + 3)
+        expect(page.get_by_role("textbox", name=f"Evidence: {q.text}", exact=True)).to_have_count(1)
+        expect(page.get_by_role("textbox", name=f"Evidence: {q.text}")).to_have_accessible_description(
+            q.evidence_prompt)
+    # Tab through the first questions: one stop for the choices, then evidence, links and comment.
+    page.locator(".icf-nav .icf-navbutton").last.focus()  # the last button before the first question
+    stops = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("""() => { const e = document.activeElement, c = e.closest('.icf-card');
+            return [c ? [...c.classList].find(k => k.startsWith('icf-q-')) : null, e.type || e.tagName,
+                    getComputedStyle(e).outlineWidth, getComputedStyle(e).outlineStyle]; }"""))
+    per_question = {}
+    for code, kind, *_ in stops:
+        per_question.setdefault(code, []).append(kind)
+    assert per_question["icf-q-A1-Q1"] == ["radio", "textarea", "text", "textarea"]
+    assert per_question["icf-q-A1-Q2"] == ["radio", "textarea", "text", "textarea"]
+    assert all(width == "3px" and style == "solid" for _, _, width, style in stops)  # a visible ring on each
+    # Arrow keys move within the group, and choosing saves.
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")  # back from A1.Q2's comment to its choices
+    page.keyboard.press("ArrowDown")
+    saved(page, "A1.Q2", "Emerging")
+    expect(page.get_by_role("status")).to_contain_text("Saved: Emerging (A1.Q2)")
+    page.close()
+
+
+def test_nothing_is_wider_than_a_phone_and_progress_stays_in_view(chromium, app):
+    from playwright.sync_api import expect
+
+    _, _, people = app
+    page = open_form(chromium, people["gus"][1], width=375)
+    widest = ("Math.max(...[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length)"
+              ".map(e => e.getBoundingClientRect().right))")
+    expect(page.get_by_text("Please answer by")).to_contain_text("2099")
+    expect(page.get_by_text("About 25 to 40 minutes")).to_be_visible()
+    expect(page.get_by_role("link", name="sam.patel@example.org")).to_have_attribute(
+        "href", "mailto:sam.patel@example.org")
+    for code in ("A1.Q2", "A1.Q3"):
+        show(page, code)
+    assert page.evaluate(widest) <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    card(page, "A1.Q3").get_by_label("Leading (4)").check()
+    saved(page, "A1.Q3", "Leading")
+    page.mouse.wheel(0, 2500)
+    page.wait_for_timeout(300)
+    box = page.locator(".icf-sticky").bounding_box()
+    assert box is not None and 0 <= box["y"] <= 16  # progress and the save status are still at the top
+    expect(page.locator(".icf-sticky")).to_contain_text("1 of 35 questions answered")
+    expect(page.locator(".icf-sticky")).to_contain_text("Saved")
+    page.get_by_role("button", name="Review and submit").first.click()
+    expect(page.get_by_role("link", name="Download my answers")).to_be_visible()
+    assert page.evaluate(widest) <= 375
+    page.close()
+
+
+def test_download_my_answers_gives_a_page_of_ones_answers_as_text(chromium, app, tmp_path):
+    from playwright.sync_api import expect
+
+    _, store, people = app
+    gus, url = people["gus"]
+    store.save_answer(gus, "A2.Q1", level=2, evidence=MARKUP)
+    page = open_form(chromium, url)
+    page.get_by_role("button", name="Review and submit").first.click()
+    with page.expect_download() as got:
+        page.get_by_role("link", name="Download my answers").click()
+    assert got.value.suggested_filename == "cardiff-spring-my-answers.html"
+    path = tmp_path / "answers.html"
+    got.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in text and "<script" not in text and "<img" not in text
+    receipt = chromium.new_page()
+    dialogs = []
+    receipt.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    receipt.goto(path.as_uri())
+    expect(receipt.locator("h1")).to_have_text("Cardiff: your self-assessment answers")
+    expect(receipt.get_by_text(MARKUP)).to_be_visible()
+    assert dialogs == []
+    receipt.close()
+    page.close()

@@ -6,6 +6,7 @@
      visible help text above it;
    - the save status (.icf-live) is a live region that announces "Saved" and failed saves;
    - a card's show/hide button says whether the card is open (aria-expanded);
+   - the form (or the message a bad link gets) is the page's main landmark;
    - the tab's title is the form's heading ("Bristol: self-assessment").
    Text is only read with textContent and written into attributes: never as markup. Re-applied whenever the widgets
    change (a section is shown, a card opens). */
@@ -48,6 +49,7 @@
       var title = h1.textContent.trim();
       if (title && document.title !== title) { document.title = title; }
     }
+    document.querySelectorAll(".icf-app").forEach(function (app) { set(app, "role", "main"); });
     document.querySelectorAll(".icf-card").forEach(card);
     document.querySelectorAll(".icf-live .widget-html-content").forEach(function (el) {
       set(el, "role", "status");
