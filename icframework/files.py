@@ -84,9 +84,14 @@ def read_xlsx(path: str | Path, *, max_rows: int = XLSX_MAX_ROWS, max_columns: i
 
 
 def cell_text(value) -> str:
-    """A spreadsheet cell as text, as a person reads it: 3.0 as "3", dates as ISO dates, empty as ""."""
+    """A spreadsheet cell as text, as a person reads it: 3.0 as "3", dates as ISO dates, empty as "", escaped
+    control characters (`_x000D_`) as themselves."""
     import datetime as dt
 
+    from .cells import from_xlsx
+
+    if isinstance(value, str):
+        return from_xlsx(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -106,7 +106,7 @@ def test_the_form_has_a_label_column_per_language(store):
     sheets = xlsform_sheets(store.framework_for(ROUND), rnd)
     assert "label::English (en)" in sheets["survey"] and "label::English (en)" in sheets["choices"]
     assert sheets["settings"].loc[0, "default_language"] == "English (en)"
-    assert sheets["settings"].loc[0, "version"] == "1.0.0"
+    assert sheets["settings"].loc[0, "version"] == store.framework_for(ROUND).version  # the round's framework
 
 
 def test_cli_export_and_import(store, tmp_path, monkeypatch):

@@ -268,7 +268,8 @@ def import_cmd(store_url, path):
     """Import answers from CSV. One bad row and nothing is imported; every bad row is listed."""
     from ..store.transfer import import_answers
 
-    n = import_answers(open_store(store_url), path)
+    run = settings(store_url)
+    n = import_answers(run.open_store(), path, cities=cities_mod.city_slugs(run.cities))
     click.echo(f"Imported {n} answers from {path}")
 
 

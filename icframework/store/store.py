@@ -251,29 +251,46 @@ class Store:
                 label = f"{sector}-{n}"
             elif label in taken:
                 raise ICFError(f"the label {label!r} is taken in {city} for round {round_id}: choose another")
-            rid = conn.execute(
-                respondents.insert().values(
-                    round_id=round_id,
-                    city=city,
-                    sector=sector,
-                    role=role,
-                    label=label,
-                    code_hash=hash_code(code) if code else None,
-                    status="open",
-                    synthetic=synthetic,
-                    created_at=now(),
-                )
-            ).inserted_primary_key[0]
-            self._audit(
-                conn,
-                "facilitator",
-                "add_respondent",
-                respondent_id=rid,
-                city=city,
-                round_id=round_id,
-                new=f"{label} ({sector})",
-            )
+            rid = self._insert_respondent(conn, round_id, city, sector, role, label, code, synthetic, "facilitator")
         return self.respondent(rid), code
+
+    def _insert_respondent(self, conn, round_id: str, city: str, sector: str, role: str, label: str,
+                           code: str | None, synthetic: bool, actor: str) -> int:
+        """Insert a respondent, with its audit row, in the open transaction `conn`; returns its id."""
+        rid = conn.execute(respondents.insert().values(
+            round_id=round_id, city=city, sector=sector, role=role, label=label,
+            code_hash=hash_code(code) if code else None, status="open", synthetic=synthetic, created_at=now(),
+        )).inserted_primary_key[0]
+        self._audit(conn, actor, "add_respondent", respondent_id=rid, city=city, round_id=round_id,
+                    new=f"{label} ({sector})")
+        return rid
+
+    def import_answers(self, people: list[dict], items: list[tuple[int, str, dict]], *, actor: str) -> int:
+        """All or nothing, in one transaction: create the `people` not in the store yet (dicts of round_id, city,
+        sector, role, label; matched by round, city and label), then save `items` (index into `people`,
+        question, changes) as `save_answers` does. Returns the number of answers saved."""
+        with self.engine.begin() as conn:
+            found = {}
+            for i, p in enumerate(people):
+                closed = conn.execute(sa.select(rounds.c.closed_at).where(rounds.c.id == p["round_id"])
+                                      .with_for_update(key_share=True)).scalar_one()
+                if closed is not None:
+                    raise ICFError(f"round {p['round_id']!r} is closed: reopen it to import answers into it")
+                row = conn.execute(sa.select(respondents).where(
+                    respondents.c.round_id == p["round_id"], respondents.c.city == p["city"],
+                    respondents.c.label == p["label"])).mappings().first()
+                if row is None:
+                    rid = self._insert_respondent(conn, p["round_id"], p["city"], p["sector"], p.get("role", ""),
+                                                  p["label"], None, False, actor)
+                    row = conn.execute(sa.select(respondents).where(respondents.c.id == rid)).mappings().first()
+                found[i] = _respondent(row)
+            checked = []
+            for i, question, changes in items:
+                fw = self.framework_for(found[i].round_id)
+                fw.question(question)
+                checked.append((found[i], question, _normalise(changes, fw)))
+            self._write_answers(conn, checked, actor)
+        return len(items)
 
     def respondent(self, respondent_id: int) -> Respondent:
         with self.engine.connect() as conn:
@@ -348,76 +365,76 @@ class Store:
         `changes` may hold response ('level', 'dont_know', 'na' or None), level (int), evidence, links, comment.
         Giving `level` alone implies response='level'. Returns the answer as stored.
         """
-        unknown = set(changes) - set(ANSWER_FIELDS)
-        if unknown:
-            raise ICFError(f"unknown answer field(s) {sorted(unknown)}; allowed: {', '.join(ANSWER_FIELDS)}")
-        fw = self.framework_for(respondent.round_id)
-        fw.question(question)
-        changes = _normalise(changes, fw)
-        actor = actor or f"respondent:{respondent.id}"
-        stamp = now()
+        return self.save_answers([(respondent, question, changes)], actor=actor)[0]
+
+    def save_answers(self, items: list[tuple[Respondent, str, dict]], *, actor: str | None = None) -> list[dict]:
+        """Save many changes (respondent, question, changes) in ONE transaction: all of them or none. Each is
+        checked and audited as `save_answer` does; the answers are read once and written in bulk, so an import of
+        100,000 rows is one transaction of a few statements. Returns each answer as stored after its change."""
+        checked = []
+        for respondent, question, changes in items:
+            unknown = set(changes) - set(ANSWER_FIELDS)
+            if unknown:
+                raise ICFError(f"unknown answer field(s) {sorted(unknown)}; allowed: {', '.join(ANSWER_FIELDS)}")
+            fw = self.framework_for(respondent.round_id)
+            fw.question(question)
+            checked.append((respondent, question, _normalise(changes, fw)))
+        if not checked:
+            return []
         with self.engine.begin() as conn:
-            # The respondent's row lock serialises this person's saves (see the module docstring).
-            status = conn.execute(
-                sa.select(respondents.c.status, respondents.c.city, respondents.c.round_id)
-                .where(respondents.c.id == respondent.id)
-                .with_for_update(key_share=True)
-            ).first()
-            if status is None or status.city != respondent.city or status.status == "erased":
+            return self._write_answers(conn, checked, actor)
+
+    def _write_answers(self, conn: sa.Connection, items: list, actor: str | None) -> list[dict]:
+        """Write checked changes in the open transaction `conn`: lock their respondents' rows first (in id order),
+        refuse a closed round or closed answers, then insert, update and audit in bulk."""
+        stamp = now()
+        ids = sorted({r.id for r, _q, _c in items})
+        # The respondents' row locks serialise each person's saves (see the module docstring).
+        people = {row.id: row for row in conn.execute(
+            sa.select(respondents.c.id, respondents.c.status, respondents.c.city, respondents.c.round_id,
+                      rounds.c.closed_at)
+            .join(rounds, rounds.c.id == respondents.c.round_id)
+            .where(respondents.c.id.in_(ids)).order_by(respondents.c.id)
+            .with_for_update(key_share=True, of=respondents))}
+        for respondent, _q, _c in items:
+            who = people.get(respondent.id)
+            actor_here = actor or f"respondent:{respondent.id}"
+            if who is None or who.city != respondent.city or who.status == "erased":
                 raise AccessDenied("This respondent does not exist for this city.")
-            closed = conn.execute(sa.select(rounds.c.closed_at).where(rounds.c.id == status.round_id)).scalar()
-            if closed is not None:
+            if who.closed_at is not None:
                 raise ICFError("this round is closed: answers can no longer be changed")
-            if status.status != "open" and not actor.startswith("import"):
-                raise ICFError(
-                    f"answers are {status.status}: ask your facilitator to reopen them to make changes"
-                )
-            old = (
-                conn.execute(
-                    sa.select(answers).where(
-                        answers.c.respondent_id == respondent.id, answers.c.question == question
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            if who.status != "open" and not actor_here.startswith("import"):
+                raise ICFError(f"answers are {who.status}: ask your facilitator to reopen them to make changes")
+        current = {(r["respondent_id"], r["question"]): dict(r) for r in conn.execute(
+            sa.select(answers).where(answers.c.respondent_id.in_(ids))).mappings()}
+        touched, audits, out = {}, [], []
+        for respondent, question, changes in items:
+            key = (respondent.id, question)
+            old = current.get(key)
             before = {f: (old[f] if old else None) for f in ANSWER_FIELDS}
             after = dict(before) | changes
             for f in ("evidence", "links", "comment"):
-                after[f] = after[f] or ""
-                before[f] = before[f] or ""
-            if old:
-                conn.execute(
-                    answers.update()
-                    .where(answers.c.id == old["id"])
-                    .values(**{f: after[f] for f in ANSWER_FIELDS}, updated_at=stamp)
-                )
-            else:
-                conn.execute(
-                    answers.insert().values(
-                        respondent_id=respondent.id,
-                        question=question,
-                        created_at=stamp,
-                        updated_at=stamp,
-                        **{f: after[f] for f in ANSWER_FIELDS},
-                    )
-                )
-            for f in ANSWER_FIELDS:
-                if before[f] != after[f]:
-                    self._audit(
-                        conn,
-                        actor,
-                        "answer",
-                        respondent_id=respondent.id,
-                        city=respondent.city,
-                        round_id=respondent.round_id,
-                        question=question,
-                        field=f,
-                        old=_text(before[f]),
-                        new=_text(after[f]),
-                        at=stamp,
-                    )
-        return after
+                after[f], before[f] = after[f] or "", before[f] or ""
+            current[key] = {**(old or {"respondent_id": respondent.id, "question": question}), **after}
+            if key not in touched:
+                touched[key] = old is None  # new to the store: one insert at the end, else one update
+            audits += [{"at": stamp, "actor": actor or f"respondent:{respondent.id}", "action": "answer",
+                        "respondent_id": respondent.id, "city": respondent.city, "round_id": respondent.round_id,
+                        "question": question, "field": f, "old": _text(before[f]), "new": _text(after[f])}
+                       for f in ANSWER_FIELDS if before[f] != after[f]]
+            out.append(after)
+        new = [{"respondent_id": k[0], "question": k[1], "created_at": stamp, "updated_at": stamp,
+                **{f: current[k][f] for f in ANSWER_FIELDS}} for k, is_new in touched.items() if is_new]
+        changed = [{"b_id": current[k]["id"], "updated_at": stamp, **{f: current[k][f] for f in ANSWER_FIELDS}}
+                   for k, is_new in touched.items() if not is_new]
+        if new:
+            conn.execute(answers.insert(), new)
+        if changed:
+            conn.execute(answers.update().where(answers.c.id == sa.bindparam("b_id")), changed)
+        if audits:
+            conn.execute(audit_log.insert(), audits)
+            bump_revision(conn)
+        return out
 
     def answers_for(self, respondent: Respondent) -> dict[str, dict]:
         """This respondent's answers by question code."""

@@ -1,7 +1,8 @@
 """Answer exports (CSV, XLSX, JSON) and the all-or-nothing CSV import.
 
-Spreadsheet safety: a text cell starting with = + - @ (or a tab / carriage return) is written so that it can never
-run as a formula: CSV cells get a leading apostrophe (removed again on import); XLSX cells are typed as text.
+Spreadsheet safety and lossless text are `icframework.cells`' job: CSV fields all quoted, formula-like text with
+a leading apostrophe (removed again on import); XLSX cells typed as text, control characters escaped.
+The import checks every row before writing anything, then writes everything in one transaction.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
 
+from ..cells import from_csv, to_csv, to_xlsx
 from ..errors import Problem, ValidationError
 from ..files import atomic_write
 from .store import Store
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = [
     "round",
     "city",
@@ -33,19 +35,6 @@ COLUMNS = [
     "synthetic",
 ]
 REQUIRED = ["round", "city", "respondent", "sector", "question", "value"]
-
-
-def inert(value):
-    """A CSV cell that a spreadsheet will show as text, never evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def uninert(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
 
 
 def answers_table(store: Store, round_id: str | None = None, city: str | None = None) -> pd.DataFrame:
@@ -65,7 +54,7 @@ def export_answers(
     table = answers_table(store, round_id, city)
     if fmt == "csv":
         buf = io.StringIO()
-        table.map(inert).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL)
+        table.map(to_csv).to_csv(buf, index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         atomic_write(path, buf.getvalue().encode("utf-8-sig"))
     elif fmt == "xlsx":
         atomic_write(path, xlsx_bytes({"answers": table}))
@@ -92,9 +81,9 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     wb.remove(wb.active)
     for name, frame in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append(list(frame.columns))
+        ws.append([to_xlsx(str(c)) for c in frame.columns])
         for row in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+            ws.append([_xlsx_value(v) for v in row])
         for cells in ws.iter_rows(min_row=1):
             for cell in cells:
                 if isinstance(cell.value, str):
@@ -103,6 +92,14 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _xlsx_value(v):
+    """A cell's value: None for missing, plain Python numbers, strings escaped (cells.to_xlsx)."""
+    if _missing(v):
+        return None
+    v = v.item() if hasattr(v, "item") else v
+    return to_xlsx(v) if isinstance(v, str) else v
 
 
 def _missing(v) -> bool:
@@ -117,14 +114,19 @@ def read_import_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def import_answers(store: Store, path: Path, actor: str = "import") -> int:
-    """Import answers from CSV. Any bad row means nothing is imported; every bad row is reported."""
+FREE_TEXT = ("role", "evidence", "links", "comment")  # kept exactly as written; codes are trimmed
+MAX_TEXT = 20_000  # characters in one free-text field, as the form allows
+
+
+def import_answers(store: Store, path: Path, *, cities: Collection[str], actor: str = "import") -> int:
+    """Import answers from CSV, all or nothing: every row is checked first (every bad row is reported with its
+    row, column and reason), then everything is written in one transaction, so an interrupted import leaves the
+    store as it was. `cities` are the programme's city slugs: a row for any other city is refused."""
     path = Path(path)
     try:
         rows = read_import_rows(path)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValidationError([Problem(str(path), None, f"cannot read CSV: {exc}")]) from None
-    problems: list[Problem] = []
     if not rows:
         raise ValidationError([Problem(str(path), None, "the file has no data rows")])
     missing = [c for c in REQUIRED if c not in rows[0]]
@@ -133,40 +135,47 @@ def import_answers(store: Store, path: Path, actor: str = "import") -> int:
             [Problem(str(path), 1, f"missing column(s): {', '.join(missing)}", "header")],
             f"{path} cannot be imported",
         )
+    known = set(cities)
+    existing = {(r.round_id, r.city, r.label): r for r in store.list_respondents()}
     round_cache: dict[str, object] = {}
-    plan = []
+    problems: list[Problem] = []
+    people: dict[tuple, int] = {}  # (round, city, label) -> index in `new_people`
+    new_people: list[dict] = []
+    items: list[tuple[int, str, dict]] = []
     seen = set()
     for i, raw in enumerate(rows, start=2):  # row 1 is the header
-        row = {k: uninert((v or "").strip()) for k, v in raw.items() if k}
-        bad = _check_row(store, row, round_cache)
+        row = {k: from_csv(v or "") if k in FREE_TEXT else (v or "").strip() for k, v in raw.items() if k}
+        bad = _check_row(store, row, round_cache, known)
         key = (row["round"], row["city"], row["respondent"], row["question"])
         if not bad and key in seen:
             bad = [("question", f"a second answer to {row['question']} for {row['respondent']}")]
+        person = existing.get(key[:3])
+        if not bad and person is not None and person.sector != row["sector"]:
+            bad = [("sector", f"{row['respondent']} is in the store with sector {person.sector!r}, "
+                              f"not {row['sector']!r}")]
         seen.add(key)
         problems += [Problem(str(path), i, reason, f"row {i}, column {col}") for col, reason in bad]
-        plan.append(row)
+        if bad or problems:
+            continue
+        if key[:3] not in people:
+            people[key[:3]] = len(new_people)
+            new_people.append({"round_id": row["round"], "city": row["city"], "sector": row["sector"],
+                               "role": row.get("role", ""), "label": row["respondent"]})
+        items.append((people[key[:3]], row["question"], _change(row)))
     if problems:
         raise ValidationError(problems, f"{path}: nothing imported")
-    for row in plan:
-        respondent = _respondent_for(store, row)
-        value = row["value"]
-        change = (
-            {"response": None, "level": None}
-            if value == ""
-            else (
-                {"response": value}
-                if value in ("dont_know", "na")
-                else {"response": "level", "level": int(value)}
-            )
-        )
-        for f in ("evidence", "links", "comment"):
-            change[f] = row.get(f, "")
-        store.save_answer(respondent, row["question"], actor=actor, **change)
-    return len(plan)
+    return store.import_answers(new_people, items, actor=actor)
 
 
-def _check_row(store: Store, row: dict, round_cache: dict) -> list[tuple[str, str]]:
-    from ..model.types import SECTORS, SLUG_RE
+def _change(row: dict) -> dict:
+    value = row["value"]
+    change = ({"response": None, "level": None} if value == "" else
+              {"response": value} if value in ("dont_know", "na") else {"response": "level", "level": int(value)})
+    return change | {f: row.get(f, "") for f in ("evidence", "links", "comment")}
+
+
+def _check_row(store: Store, row: dict, round_cache: dict, cities: set[str]) -> list[tuple[str, str]]:
+    from ..model.types import SECTORS, is_slug
 
     bad = []
     for col in REQUIRED:
@@ -183,10 +192,14 @@ def _check_row(store: Store, row: dict, round_cache: dict) -> list[tuple[str, st
     fw = round_cache[rid]
     if fw is None:
         return [("round", f"unknown round {rid!r}")]
-    if not SLUG_RE.match(row["city"]):
+    if not is_slug(row["city"]):
         bad.append(("city", f"{row['city']!r} is not a city slug"))
+    elif row["city"] not in cities:
+        bad.append(("city", f"{row['city']!r} is not a city of this programme (add it with `icf cities add`)"))
     if row["sector"] not in SECTORS:
         bad.append(("sector", f"unknown sector {row['sector']!r}; use one of {', '.join(SECTORS)}"))
+    if len(row["respondent"]) > 80:
+        bad.append(("respondent", "is longer than 80 characters"))
     if row["question"] not in {q.code for q in fw.questions}:
         bad.append(("question", f"unknown question {row['question']!r} in {fw.code} {fw.version}"))
     value = row["value"]
@@ -195,19 +208,7 @@ def _check_row(store: Store, row: dict, round_cache: dict) -> list[tuple[str, st
         bad.append(
             ("value", f"{value!r} is not a level ({', '.join(sorted(levels))}), dont_know, na or empty")
         )
+    for col in FREE_TEXT:
+        if len(row.get(col, "")) > MAX_TEXT:
+            bad.append((col, f"is {len(row[col]):,} characters long; at most {MAX_TEXT:,} are allowed"))
     return bad
-
-
-def _respondent_for(store: Store, row: dict):
-    for r in store.list_respondents(row["round"], row["city"]):
-        if r.label == row["respondent"]:
-            return r
-    respondent, _ = store.add_respondent(
-        row["round"],
-        row["city"],
-        row["sector"],
-        role=row.get("role", ""),
-        label=row["respondent"],
-        with_code=False,
-    )
-    return respondent

@@ -14,8 +14,8 @@ For each respondent the latest submission wins (by submission time, then ODK Cen
 submission replaces the earlier one, an older one never overwrites a newer one. A field left blank leaves what the
 store has. Every answer is audited with its source (`import:xlsform:<file>#<submission id>`), and each imported
 submission is recorded in the audit log (action `xlsform_submission`), which is how a second import knows it.
-Text is stored as typed (a CSV cell made inert with a leading apostrophe has it removed, as in transfer.py); the
-exports and renderers keep it inert.
+Text is stored as typed (an apostrophe a tool put before formula-like text is removed: cells.unguard); the
+exports and renderers keep it inert (icframework.cells).
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from ..cells import unguard
 from ..errors import ICFError, NotFoundError, Problem, ValidationError
 from ..files import atomic_write, read_xlsx
 from ..model.framework import Framework, Question
 from .schema import audit_log
 from .store import Respondent, Round, Store
-from .transfer import uninert, xlsx_bytes
+from .transfer import xlsx_bytes
 
 TEXT_FIELDS = ("evidence", "links", "comment")
 HIDDEN = ("icf_round", "icf_city", "icf_respondent")
@@ -388,7 +389,7 @@ def _parse_row(n: int, cells: list[str], header: list[str], cols: _Columns, chec
     bad += [(header[cols.hidden[name]], reason) for name, reason in who_bad]
     answers: dict[str, dict] = {}
     for i, (code, part) in cols.questions.items():
-        text = uninert(cell(i))
+        text = unguard(cell(i))
         if not text:
             continue
         if code not in check.codes:
