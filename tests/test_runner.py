@@ -138,9 +138,13 @@ def test_cli_exit_code_skips_unchanged_cities_and_reruns_on_change_or_force(stor
     assert "2 ran, 0 skipped (unchanged), 1 failed" in first.output
     stamps = {c: (out / "r2" / c / "diagnostics.json").stat().st_mtime_ns for c in EXPECTED}
 
+    stale = out / "r2" / "bristol" / ".staging-killed"  # what a killed run leaves: a folder with a half-made PDF
+    stale.mkdir()
+    (stale / ".brief.pdf.x.tmp").write_bytes(b"")
     again = cli.invoke(main, [*base, "--cities", "bristol,cardiff"])
     assert again.exit_code == 0, again.output
     assert "0 ran, 2 skipped (unchanged), 0 failed" in again.output
+    assert not stale.exists()  # removed by the next run, though bristol itself was skipped
     assert stamps == {c: (out / "r2" / c / "diagnostics.json").stat().st_mtime_ns for c in EXPECTED}
 
     store = Store(store_url)  # cardiff's education respondent moves A1.Q1 from level 1 to level 3

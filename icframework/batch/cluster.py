@@ -16,15 +16,13 @@ number of worker processes governs how many run at once: `dask worker ADDRESS --
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from distributed import Client, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .execute import JobResult, local_worker, run_job
+from .execute import JobResult, local_worker, remove_staging, run_job
 from .plan import Job
 
 POLL = 0.5  # seconds between looks at the cluster while waiting for results
@@ -87,14 +85,10 @@ def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
             client.cancel(list(pending))
             for future in pending:
                 job = futures[future]
-                _remove_staging(job)
+                remove_staging(job.out_dir)
                 tick()
                 yield JobResult(job.name, "failed", error=f"not run: no Dask worker for {worker_timeout:g} s "
                                                           "(start workers and run again; finished cities are kept)")
             return
 
 
-def _remove_staging(job: Job) -> None:
-    """A worker killed mid-notebook leaves its staging folder: remove it (when the output folder is reachable)."""
-    for stale in Path(job.out_dir).glob(".staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)

@@ -63,13 +63,18 @@ def local_worker(engine: str) -> None:
     warm_worker(engine)
 
 
+def remove_staging(folder: str | Path) -> None:
+    """Remove the staging folders a killed run left in an output folder (and the half-made files in them)."""
+    for stale in Path(folder).glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def run_job(job: Job) -> JobResult:
     """Execute one notebook into a staging folder, render it, then move its files into place."""
     start = time.perf_counter()
     final = Path(job.out_dir)
     final.mkdir(parents=True, exist_ok=True)
-    for stale in final.glob(".staging-*"):  # left behind by a run that was killed
-        shutil.rmtree(stale, ignore_errors=True)
+    remove_staging(final)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=final))
     executed = staging / f"{job.stem}.ipynb"
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import ICFError
-from .execute import JobResult, local_worker, run_job
+from .execute import JobResult, local_worker, remove_staging, run_job
 from .plan import CONVENING, Job, plan_batch, up_to_date
 from .progress import progress_bar
 
@@ -82,6 +82,9 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
     city_jobs, conv_job = plan_batch(round_id, cities, settings, engine=engine, notebook=notebook,
                                      convening_notebook=convening_notebook, convening=convening, render=render)
     results: dict[str, JobResult] = {}
+    for job in (*city_jobs, conv_job):  # what an earlier run left when it was killed, skipped cities' too
+        if job is not None:
+            remove_staging(job.out_dir)
     todo = []
     for job in city_jobs:
         if not force and up_to_date(job):
@@ -95,11 +98,16 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
         bar = progress_bar(len(todo) + bool(conv_job), "notebooks", desc=f"icf run {round_id}") if progress \
             else contextlib.nullcontext(lambda n=1: None)
         n = min(jobs, max(len(todo), 1))
-        with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout) as run:
-            for result in run(todo, tick):
-                results[result.name] = result
-            if conv_job:
-                [conv_result] = run([conv_job], tick)
+        try:
+            with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout) as run:
+                for result in run(todo, tick):
+                    results[result.name] = result
+                if conv_job:
+                    [conv_result] = run([conv_job], tick)
+        finally:  # stopped (Ctrl-C, a lost cluster): leave no half-made folders behind
+            for job in (*todo, conv_job):
+                if job is not None:
+                    remove_staging(job.out_dir)
     ordered = tuple(results[job.name] for job in city_jobs)
     return BatchResult(round_id, str(settings.build), ordered, conv_result, time.perf_counter() - start)
 
