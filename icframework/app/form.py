@@ -351,8 +351,10 @@ class AssessmentForm:
         rv = self.review()
         done, total = self.progress()["all"]
         kit = self.kit
+        # The copy of one's answers comes first: below the lists it was a long scroll away on a phone.
         parts = [kit.html(f'<h2 class="icf-area">{style.REVIEW_AND_SUBMIT}</h2>'
-                          f"<p>You have answered <strong>{done} of {total}</strong> questions.</p>")]
+                          f"<p>You have answered <strong>{done} of {total}</strong> questions.</p>"
+                          + self.download_html())]
         for title, codes, empty in (
             ("Not answered yet", rv.unanswered, "Every question has an answer."),
             ("Answered without evidence", rv.without_evidence, "Every answer with a level has evidence or links."),
@@ -361,7 +363,6 @@ class AssessmentForm:
             for code in codes:
                 q = self.fw.question(code)
                 parts.append(kit.button(f"{code} {q.text}", partial(self.show_area, q.area), "icf-goto"))
-        parts.append(kit.html(self.download_html()))
         if self.editable:
             note = "You can still submit; unanswered questions count as not answered. " if rv.unanswered else ""
             parts.append(kit.html(f'<p class="icf-hint">{note}After submitting, your answers can only be changed '
