@@ -70,7 +70,7 @@ class Settings:
     store_url: str | None  # SQLAlchemy URL of the answer store (SQLite paths absolute); None: no store named
     cities: Path  # the programme's cities folder: <slug>/city.yaml, actions.yaml, convenings.yaml, practices
     workbooks: Path  # city_diagnostic.ipynb, convening_brief.ipynb, self_assessment.ipynb
-    build: Path  # where `icf run` and `icf brief` write <round>/<city>/
+    build: Path | str  # where `icf run` writes <round>/<city>/: a folder, or an fsspec URL (s3://...)
     framework: str = DEFAULT_FRAMEWORK  # the framework of new rounds: a bundled name or an absolute file path
     programme: Path | None = None  # the programme folder (where programme.yaml is), when there is one
     practices: Path | None = None  # the programme's own good practices (a folder of YAML files), when it has one
@@ -122,7 +122,7 @@ class Settings:
             store_url=url,
             cities=first(cities, "ICF_CITIES", prog and prog.cities, home) or bundled("cities"),
             workbooks=first(workbooks, "ICF_WORKBOOKS", prog and prog.workbooks, home) or bundled("workbooks"),
-            build=first(build, None, prog and prog.build, home) or (here / "build").resolve(),
+            build=_build(build, here, prog and prog.build, home),
             framework=framework, programme=home if prog else None,
             practices=(home / prog.practices).resolve() if prog and (home / prog.practices).is_dir() else None,
             name=prog.name if prog else cls.name, languages=prog.languages if prog else cls.languages,
@@ -133,6 +133,12 @@ class Settings:
         """The practice files of the programme, beside the bundled library and the cities folder's own (none while
         its practices/ folder is empty)."""
         return [self.practices] if self.practices and any(self.practices.glob("*.y*ml")) else []
+
+    def local_build(self) -> Path:
+        """The build folder, for commands that write only locally (`icf brief`)."""
+        if isinstance(self.build, str):
+            raise ICFError(f"this command writes into a local folder, not {self.build}: give --out DIR")
+        return self.build
 
     def store_path(self) -> Path | None:
         """The SQLite file of the store, or None for a server database."""
@@ -178,3 +184,11 @@ class Settings:
         if self.contact:
             env["ICF_CONTACT"] = self.contact
         return env
+
+
+def _build(option, here: Path, from_programme, home: Path) -> Path | str:
+    """The build location: the option, else the programme's, else ./build; a URL (s3://...) stays as it is."""
+    for value, root in ((option, here), (from_programme, home)):
+        if value:
+            return str(value) if "://" in str(value) else (root / value).resolve()
+    return (here / "build").resolve()

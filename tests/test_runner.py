@@ -387,3 +387,18 @@ def test_real_workbooks_give_the_same_diagnostics_with_both_engines_and_make_bri
         assert (made / folder / "brief.pdf").read_bytes().startswith(b"%PDF")
         assert "Synthetic" in (made / folder / "brief.html").read_text()
         assert (made / folder / report_name).exists()
+
+
+def test_outputs_can_go_to_an_fsspec_url(store_url, tmp_path):
+    """A build location given as a URL (here file://, through fsspec as s3:// would be): files arrive whole, the
+    manifest last, nothing is staged at the destination, and a second run finds the city unchanged."""
+    url = f"file://{tmp_path / 'remote'}"
+    where = Settings(store_url, cities=ROOT / "cities", workbooks=ROOT / "workbooks", build=url)
+    kw = {"notebook": CITY_NB, "convening": False, "render": False, "progress": False, "jobs": 1}
+    first = pool.run_batch("r2", ["bristol"], settings=where, **kw)
+    assert first.ok and f"Outputs in {url}/r2/" in first.summary()
+    city = tmp_path / "remote" / "r2" / "bristol"
+    assert sorted(p.name for p in city.iterdir()) == [".inputs.json", "diagnostic.ipynb", "diagnostics.json"]
+    assert diagnostics(tmp_path / "remote", "bristol")["answers"] == EXPECTED["bristol"]["answers"]
+    again = pool.run_batch("r2", ["bristol"], settings=where, **kw)
+    assert [r.status for r in again.cities] == ["skipped"]

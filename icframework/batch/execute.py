@@ -16,17 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
-import os
 import random
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import atomic_write
+from . import outputs
 from .plan import MANIFEST, Job
 
 
@@ -64,7 +62,10 @@ def local_worker(engine: str) -> None:
 
 
 def remove_staging(folder: str | Path) -> None:
-    """Remove the staging folders a killed run left in an output folder (and the half-made files in them)."""
+    """Remove the staging folders a killed run left in an output folder (and the half-made files in them); a URL
+    stages elsewhere (outputs.py), so there is nothing to remove there."""
+    if outputs.is_url(folder):
+        return
     for stale in Path(folder).glob(".staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
 
@@ -72,30 +73,29 @@ def remove_staging(folder: str | Path) -> None:
 def run_job(job: Job) -> JobResult:
     """Execute one notebook into a staging folder, render it, then move its files into place."""
     start = time.perf_counter()
-    final = Path(job.out_dir)
-    final.mkdir(parents=True, exist_ok=True)
+    final = job.out_dir  # a folder, or a URL (outputs.py)
     remove_staging(final)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=final))
+    staging = outputs.staging_folder(final)
     executed = staging / f"{job.stem}.ipynb"
     try:
         with _JOB_LOCK:
             _execute(job, executed, staging)
             _render(job.render, staging)
-        (final / MANIFEST).unlink(missing_ok=True)  # a crash while publishing means: run again next time
-        outputs = _publish(staging, final)
-        manifest = {"inputs": job.inputs, "outputs": outputs, "engine": job.engine,
+        outputs.remove(final, MANIFEST)  # a crash while publishing means: run again next time
+        names = _publish(staging, final)
+        manifest = {"inputs": job.inputs, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        atomic_write(final / MANIFEST, json.dumps(manifest, indent=1).encode())
-        (final / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
+        outputs.write_bytes(final, MANIFEST, json.dumps(manifest, indent=1).encode())
+        outputs.remove(final, f"{job.stem}.failed.ipynb")
         return JobResult(job.name, "ok", time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - one city's failure is reported, never raised
         from papermill.exceptions import PapermillExecutionError
 
         kept = None
         if executed.exists():
-            kept = str(final / f"{job.stem}.failed.ipynb")
-            os.replace(executed, kept)
+            outputs.put(executed, final, f"{job.stem}.failed.ipynb")
+            kept = outputs.join(final, f"{job.stem}.failed.ipynb")
         seconds = time.perf_counter() - start
         if isinstance(exc, PapermillExecutionError):
             return JobResult(job.name, "failed", seconds, exc.cell_index, exc.exec_count,
@@ -147,14 +147,11 @@ def _render(name: str | None, folder: Path) -> None:
     getattr(render, name)(folder)
 
 
-def _publish(staging: Path, final: Path) -> list[str]:
-    """Move every output from the staging folder into place, each one atomically (os.replace)."""
+def _publish(staging: Path, final: str) -> list[str]:
+    """Move every output from the staging folder into place, each one whole (outputs.put)."""
     names = []
     for path in sorted(staging.iterdir()):
-        target = final / path.name
-        if path.is_dir() and target.is_dir():
-            shutil.rmtree(target)
-        os.replace(path, target)
+        outputs.put(path, final, path.name)
         names.append(path.name)
     return names
 

@@ -19,6 +19,7 @@ from ..errors import ICFError
 from ..model.cities import city_slugs, load_city
 from ..model.framework import framework_digest
 from ..model.types import check_slug
+from . import outputs
 
 ENGINES = ("warm", "kernel")
 MANIFEST = ".inputs.json"
@@ -76,7 +77,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
                                "add respondents first, or name cities with --cities")
     finally:
         store.close()
-    out_root = settings.build / round_id
+    out_root = outputs.join(settings.build, round_id)  # a folder, or a URL (outputs.py)
     common = {
         "render": render,
         "framework": rnd.framework_digest or framework_digest(rnd.framework),
@@ -95,7 +96,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     for slug in cities:
         inputs = {"round": round_id, "city": slug, "answers": digests.get(slug, "none"),
                   "city_files": _tree_digest(root / slug), "workbook": _file_digest(notebook), **common}
-        jobs.append(Job(slug, str(notebook), {"city": slug, **shared}, str(out_root / slug), "diagnostic",
+        jobs.append(Job(slug, str(notebook), {"city": slug, **shared}, outputs.join(out_root, slug), "diagnostic",
                         inputs, engine, cwd, "city_outputs" if render else None))
     conv_job = None
     if convening:
@@ -103,7 +104,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
                   "answers": _digest(json.dumps([digests.get(c, "none") for c in cities]).encode()),
                   "city_files": _digest(json.dumps([_tree_digest(root / c) for c in cities]).encode()),
                   **common}
-        conv_job = Job(CONVENING, str(conv_nb), {**shared, "cities": list(cities)}, str(out_root / CONVENING),
+        conv_job = Job(CONVENING, str(conv_nb), {**shared, "cities": list(cities)}, outputs.join(out_root, CONVENING),
                        CONVENING, inputs, engine, str(conv_nb.parent), "convening_outputs" if render else None)
     return jobs, conv_job
 
@@ -146,12 +147,12 @@ def package_digest() -> str:
 def up_to_date(job: Job) -> bool:
     """True when the job's last successful run had the same inputs and its outputs are all still there."""
     try:
-        manifest = json.loads((Path(job.out_dir) / MANIFEST).read_text())
+        manifest = json.loads(outputs.read_bytes(job.out_dir, MANIFEST) or b"")
     except (OSError, ValueError):
         return False
-    outputs = manifest.get("outputs") or []
-    return manifest.get("inputs") == job.inputs and bool(outputs) and all(
-        (Path(job.out_dir) / name).exists() for name in outputs)
+    made = manifest.get("outputs") or []
+    return manifest.get("inputs") == job.inputs and bool(made) and all(
+        outputs.exists(job.out_dir, name) for name in made)
 
 
 def _digest(data: bytes) -> str:

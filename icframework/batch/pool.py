@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import ICFError
+from . import outputs
 from .execute import JobResult, local_worker, remove_staging, run_job
 from .plan import CONVENING, Job, plan_batch, up_to_date
 from .progress import progress_bar
@@ -54,7 +55,7 @@ class BatchResult:
             lines.append(f"  FAILED {r.name}: {where}{r.error}")
             if r.notebook:
                 lines.append(f"         executed notebook kept: {r.notebook}")
-        lines.append(f"Outputs in {Path(self.out_dir) / self.round_id}/")
+        lines.append(f"Outputs in {outputs.join(self.out_dir, self.round_id)}/")
         return "\n".join(lines)
 
 

@@ -39,11 +39,12 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force):
     if city:
         check_slug(city, "city")
     run = settings(store_url, build=out_dir)
+    root = run.local_build()  # a brief is written here and read back: a local folder
     result = run_batch(round_id, [city] if city else None, settings=run, jobs=1, force=force,
                        convening=convening, progress=False)
     if not result.ok:
         click.echo(result.summary())
         sys.exit(1)
-    folder = run.build / round_id / (CONVENING if convening else city)
+    folder = root / round_id / (CONVENING if convening else city)
     written = (convening_outputs if convening else city_outputs)(folder)  # again: templates may have changed
     click.echo(f"Wrote {written['pdf']}\nWrote {written['html']}")

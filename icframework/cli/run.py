@@ -22,8 +22,9 @@ from .core import settings, store_option
 @click.option("--force", is_flag=True,
               help="Run every city again, even those whose inputs are unchanged since their last run.")
 @store_option
-@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Outputs go to OUT/<round>/<city>/ (default: the programme's build folder, else ./build).")
+@click.option("--out", "out_dir", default=None, metavar="DIR|URL",
+              help="Outputs go to OUT/<round>/<city>/ (default: the programme's build folder, else ./build). A URL "
+                   "such as s3://bucket/briefs writes through fsspec, so Dask workers need no shared folder.")
 @click.option("--engine", type=click.Choice(["warm", "kernel"]), default="warm", show_default=True,
               help="warm: run cells in long-lived worker processes with the imports already loaded (fast); "
                    "kernel: start a fresh Jupyter kernel per notebook (papermill's default engine).")
