@@ -102,3 +102,15 @@ store_revision = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1: one row
     sa.Column("revision", sa.BigInteger, nullable=False),
 )
+
+access_codes = sa.Table(
+    "access_codes", metadata,  # read-only codes for the city dashboards and the facilitator console
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),  # taskforce (one city's dashboard) | facilitator
+    sa.Column("city", sa.String(80)),  # the taskforce's city; NULL for a facilitator
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("status", sa.String(20), nullable=False),  # active | revoked
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
