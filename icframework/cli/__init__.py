@@ -38,7 +38,7 @@ def main(programme):
 
 
 def _register():
-    from . import app, brief, core, exchange, programme, run, xlsform  # noqa: F401  (each attaches its commands to `main`)
+    from . import app, brief, core, dashboard, exchange, programme, run, xlsform  # noqa: F401  (each attaches its commands to `main`)
 
 
 _register()

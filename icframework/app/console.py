@@ -1,0 +1,323 @@
+"""The facilitator console: run a round from a browser, without a terminal.
+
+`workbooks/console.ipynb` (served by `icf dashboard`, on its own port) is three calls:
+
+    app = preload()               # in a preheated kernel: the settings and the store
+    page_setup()
+    app.open(query_string())      # waits for the request: the console for a facilitator code, else a message
+
+Per round: who has answered, by city and sector, and who is missing; issue, revoke and reopen the form's links
+(and download the links issued as CSV for a mail merge); close and reopen the round; make every brief with the
+batch runner (`icf run`), with its progress bar; download each brief, or all of them as one zip. Only a
+facilitator code opens it (`icf dashboard codes add --role facilitator`); a taskforce code never does. What it
+does is in `icframework.app.operations` (tested without a browser); this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+
+from ..config import Settings
+from ..errors import AccessDenied, ICFError
+from ..store import Store
+from . import operations as ops
+from . import pages
+from .form import message_page
+
+log = logging.getLogger(__name__)
+
+NO_STORE = ("The console was started without an answer store. Start it with `icf dashboard --store URL`.")
+ALL = "All cities"
+
+
+@dataclass
+class ConsoleApp:
+    store: Store | None
+    settings: Settings | None = None
+    form_url: str = "http://127.0.0.1:8866"
+
+    def open(self, query: str) -> W.Widget:
+        return open_console(self.store, query, self.settings, self.form_url)
+
+
+def preload(env: Mapping[str, str] | None = None) -> ConsoleApp:
+    """The store and settings `icf dashboard` passed ($ICF_FORM_URL: where people reach the form)."""
+    from .dashboard import kernel_settings
+
+    env = os.environ if env is None else env
+    if not env.get("ICF_STORE_URL"):
+        return ConsoleApp(None)
+    settings = kernel_settings(env)
+    store = Store(settings.store_url, create=False)
+    for r in store.list_rounds():
+        try:
+            store.framework_for(r.id)
+        except ICFError:
+            log.exception("cannot load the framework of round %s", r.id)
+    return ConsoleApp(store, settings, env.get("ICF_FORM_URL") or ConsoleApp.form_url)
+
+
+def open_console(store: Store | None, query: str, settings: Settings | None = None,
+                 form_url: str = ConsoleApp.form_url) -> W.Widget:
+    """The console for a facilitator's code; a message and nothing else for any other link."""
+    from ..store.access import check_code
+
+    if store is None:
+        return message_page("The console is not available", NO_STORE)
+    code = (parse_qs(query.lstrip("?")).get("code") or [None])[0]
+    try:
+        check_code(store, code.strip() if code else None, "facilitator")
+    except AccessDenied as exc:
+        return message_page("This link does not open the console", str(exc))
+    return Console(store, settings or Settings.from_environment({}), form_url).widget
+
+
+def _button(text: str, style: str = "") -> W.Button:
+    b = W.Button(description=text, button_style=style, layout=W.Layout(width="auto"))
+    b.add_class("icf-navbutton" if not style else "icf-primary")
+    return b
+
+
+class Console:
+    """The console's widgets. Every action is one call of `icframework.app.operations` or the store, then the
+    affected parts are drawn again from the store."""
+
+    def __init__(self, store: Store, settings: Settings, form_url: str):
+        self.store, self.settings, self.form_url = store, settings, form_url
+        self.issued: list[dict] = []
+        rounds = store.list_rounds()
+        title = W.HTML(f'<h1 class="icf-title">Facilitator console</h1><style>{pages.CSS}</style>'
+                       f"<p>{pages.escape(settings.name)}</p>")
+        if not rounds:
+            body = W.HTML('<p class="icf-message" role="status">No rounds yet: create one with '
+                          "<code>icf rounds create</code>.</p>")
+            self.widget = self._page([title, body])
+            return
+        wide = {"description_width": "initial"}
+        self.round = W.Dropdown(options=[(r.title or r.id, r.id) for r in rounds], value=rounds[-1].id,
+                                description="Round", style=wide)
+        self.status = W.HTML()
+        self.toggle = _button("Close the round")
+        self.toggle.on_click(self._toggle_round)
+        self.progress = W.HTML()
+        # links
+        self.city = W.Dropdown(description="City", style=wide)
+        self.sector = W.Dropdown(description="Sector", style=wide)
+        self.role = W.Text(description="Role (optional)", placeholder="e.g. HR lead", style=wide)
+        self.count = W.BoundedIntText(value=1, min=1, max=50, description="How many links", style=wide,
+                                      layout=W.Layout(width="12rem"))
+        self.issue = _button("Issue links", "primary")
+        self.issue.on_click(self._issue)
+        self.issued_html = W.HTML()
+        self.people = W.SelectMultiple(description="People", style=wide, rows=6, layout=W.Layout(width="100%"))
+        self.revoke = _button("Revoke their links")
+        self.reopen = _button("Reopen")
+        self.replace = _button("New link (the old one stops working)")
+        self.revoke.on_click(lambda _: self._set_status("revoked"))
+        self.reopen.on_click(lambda _: self._set_status("open"))
+        self.replace.on_click(self._replace)
+        self.people_note = W.HTML()
+        # briefs
+        self.make = _button("Make the briefs", "primary")
+        self.make.on_click(self._make_briefs)
+        self.run_output = W.Output()
+        self.brief_city = W.Dropdown(description="Brief of", style=wide)
+        self.brief_link = W.HTML()
+        self.zip = _button("Prepare every brief as one zip")
+        self.zip.on_click(self._zip)
+        self.zip_link = W.HTML()
+        self.brief_city.observe(lambda _: self._brief_link(), names="value")
+        self.city.observe(lambda _: self._city_changed(), names="value")
+        self.round.observe(lambda _: self.refresh(), names="value")
+
+        def h2(text, hint=""):
+            return W.HTML(f"<h2>{pages.escape(text)}</h2>" + (f"<p>{pages.escape(hint)}</p>" if hint else ""))
+
+        row = W.HBox
+        self.widget = self._page([
+            title, self.round, self.status, self.toggle,
+            h2("Who has answered", "Per city and sector: people with a link, how many submitted, how many have not "
+               "started, and the share of questions answered. 'no one' marks a taskforce sector without a link."),
+            self.progress,
+            h2("Links to the form", "Issue a personal link per person; send it to them (the CSV below is ready "
+               "for a mail merge). A link is shown only once."),
+            row([self.city, self.sector]), row([self.role, self.count]), self.issue, self.issued_html,
+            h2("Revoke, reopen or replace links", "Choose people of the city above. Revoked links open nothing; "
+               "reopening lets someone change answers they submitted."),
+            self.people, row([self.revoke, self.reopen, self.replace]), self.people_note,
+            h2("Briefs", "Make the brief of every city with answers, and the convening brief (the same as "
+               "`icf run`); cities whose answers have not changed are kept."),
+            self.make, self.run_output, self.brief_city, self.brief_link, self.zip, self.zip_link,
+        ])
+        for r in self.widget.children:
+            if isinstance(r, W.HBox):
+                r.add_class("icf-filters")
+        self.refresh()
+
+    @staticmethod
+    def _page(children) -> W.VBox:
+        box = W.VBox(children)
+        box.add_class("icf-app")
+        box.add_class("icf-wide")
+        return box
+
+    # -- drawing --------------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        rnd = self.store.get_round(self.round.value)
+        closes = f", closes {rnd.closes:%d %B %Y}" if rnd.closes else ""
+        state = ("<strong class=icf-bad>closed</strong>: answers can no longer be changed" if rnd.closed
+                 else f"<strong class=icf-ok>open</strong>{pages.escape(closes)}")
+        self.status.value = (pages.synthetic_badge(rnd.synthetic)
+                             + f"<p>{pages.escape(rnd.title or rnd.id)} ({pages.escape(rnd.id)}) is {state}.</p>")
+        self.toggle.description = "Reopen the round" if rnd.closed else "Close the round"
+        from ..model.cities import load_cities
+
+        cities = [(c.name, c.slug) for c in load_cities(self.settings.cities)]
+        self.progress.value = progress_html(ops.progress_table(self.store, rnd.id, self.settings.cities),
+                                            dict((slug, name) for name, slug in cities))
+        keep = self.city.value
+        if list(self.city.options) != cities:
+            self.city.options = cities
+        slugs = [slug for _, slug in cities]
+        self.city.value = keep if keep in slugs else (slugs[0] if slugs else None)
+        self._city_changed()
+        self._briefs()
+
+    def _city_changed(self) -> None:
+        from ..model.cities import load_city
+        from ..model.types import SECTORS
+
+        if not self.city.value:
+            return
+        try:
+            expected = list(load_city(self.city.value, self.settings.cities).taskforce_sectors)
+        except ICFError:
+            expected = []
+        self.sector.options = expected + [s for s in SECTORS if s not in expected]
+        people = ops.people_table(self.store, self.round.value, self.city.value)
+        self.people.options = [(f"{p.respondent} · {p.label} · {p.role or p.sector} · {p.status} · {p.answered} "
+                                "answered", int(p.respondent)) for p in people.itertuples()]
+
+    def _briefs(self) -> None:
+        files = ops.brief_files(self.settings.build, self.round.value)
+        self.brief_city.options = list(files)
+        self.brief_city.disabled = not files
+        self.zip.disabled = not files
+        self.zip_link.value = ""
+        self._brief_link()
+
+    def _brief_link(self) -> None:
+        files = ops.brief_files(self.settings.build, self.round.value)
+        name = self.brief_city.value
+        if name in files:
+            self.brief_link.value = "<p>" + pages.download(files[name].read_bytes(),
+                                                           f"{self.round.value}-{name}-brief.pdf",
+                                                           f"Download the brief of {name} (PDF)") + "</p>"
+        else:
+            self.brief_link.value = "<p>No briefs made for this round yet.</p>"
+
+    # -- actions --------------------------------------------------------------------------------------------------
+    def _toggle_round(self, _button) -> None:
+        rnd = self.store.get_round(self.round.value)
+        self.store.set_round_closed(rnd.id, not rnd.closed, actor="facilitator (console)")
+        self.refresh()
+
+    def _issue(self, _button) -> None:
+        try:
+            rows = ops.issue_links(self.store, self.round.value, self.city.value, self.sector.value,
+                                   form_url=self.form_url, role=self.role.value.strip(), count=self.count.value)
+        except ICFError as exc:
+            self.issued_html.value = f'<p class="icf-message" role="alert">{pages.escape(exc)}</p>'
+            return
+        self.issued.extend(rows)
+        self.issued_html.value = issued_html(self.issued)
+        self.refresh()
+
+    def _set_status(self, status: str) -> None:
+        done = []
+        for rid in self.people.value:
+            try:
+                r = self.store.set_status(rid, status, actor="facilitator (console)")
+                done.append(f"{r.label}: {r.status}")
+            except ICFError as exc:
+                done.append(str(exc))
+        self.people_note.value = f'<p role="status">{pages.escape("; ".join(done) or "Choose people first.")}</p>'
+        self.refresh()
+
+    def _replace(self, _button) -> None:
+        if not self.people.value:
+            self.people_note.value = '<p role="status">Choose people first.</p>'
+            return
+        for rid in self.people.value:
+            try:
+                self.issued.append(ops.replace_link(self.store, rid, form_url=self.form_url))
+            except ICFError as exc:
+                self.people_note.value = f'<p class="icf-message" role="alert">{pages.escape(exc)}</p>'
+                return
+        self.issued_html.value = issued_html(self.issued)
+        self.people_note.value = '<p role="status">New links issued: see "Links to the form" above.</p>'
+        self.refresh()
+
+    def _make_briefs(self, _button) -> None:
+        self.make.disabled = True
+        self.run_output.clear_output()
+        try:
+            with self.run_output:  # the batch runner's progress bar (tqdm) shows here, as it goes
+                done = ops.make_briefs(self.round.value, self.settings)
+                print(done.summary)
+        except ICFError as exc:
+            with self.run_output:
+                print(f"The briefs could not be made: {exc}")
+        finally:
+            self.make.disabled = False
+        self._briefs()
+
+    def _zip(self, _button) -> None:
+        files = ops.brief_files(self.settings.build, self.round.value)
+        if files:
+            data = ops.briefs_zip(files, self.round.value)
+            self.zip_link.value = "<p>" + pages.download(data, f"{self.round.value}-briefs.zip",
+                                                         f"Download {len(files)} briefs (zip)",
+                                                         "application/zip") + "</p>"
+
+
+def progress_html(table, names: dict[str, str] | None = None) -> str:
+    """The round's progress: one row per sector across the cities (who is hard to reach), then one row per city
+    with the sectors missing named in words (not only marked by colour)."""
+    names = names or {}
+    if not len(table):
+        return "<p>No links issued for this round yet.</p>"
+    by_sector = ops.sector_summary(table)
+    sectors = pages.table(
+        ["Sector", "Cities expecting it", "Cities with a link", "Cities with answers", "People", "Submitted"],
+        [(r.sector, r.expected, r.with_link, r.answering, r.people, r.submitted) for r in by_sector.itertuples()],
+        caption="By sector, across the cities", numeric=(1, 2, 3, 4, 5))
+    by_city = ops.city_summary(table)
+    cities = pages.table(
+        ["City", "People", "Submitted", "Not started", "Answered", "Missing"],
+        [(names.get(r.city, r.city), r.people, r.submitted, r.not_started, r.share, r.missing or "–")
+         for r in by_city.itertuples()],
+        caption="By city", numeric=(1, 2, 3, 4))
+    gaps = int((by_city["missing"] != "").sum())
+    head = (f"<p>{len(by_city)} cities, {int(by_city['people'].sum())} people with a link, "
+            f"{int(by_city['submitted'].sum())} submitted; {gaps} cities with a taskforce sector that has no link "
+            "or has not started.</p>")
+    return head + sectors + cities
+
+
+def issued_html(rows: list[dict]) -> str:
+    """The links issued in this session, and the CSV of them for a mail merge."""
+    if not rows:
+        return ""
+    table = pages.table(["City", "Sector", "Role", "Label", "Link"],
+                        [(r["city"], r["sector"], r["role"], r["label"], r["link"]) for r in rows],
+                        caption="Links issued in this session (shown once)")
+    csv = pages.download(ops.links_csv(rows), "links.csv", f"Download these {len(rows)} links (CSV, for a mail "
+                         "merge)", "text/csv")
+    return f"{table}<p>{csv}</p>"
