@@ -4,17 +4,24 @@ Prints, for the twelve demo cities on this machine in this run:
   - the plain loop a researcher would write (papermill CLI, then `jupyter nbconvert --to html --no-input`, one city
     after another) and `icf run` making the same executed notebooks and HTML plus the PDFs; both times and the ratio;
   - whether both give the same diagnostics.json for every city;
-then `icf run --jobs 2` on 12, 120 and 500 synthetic cities: wall time, time per city and peak memory.
+then `icf run --jobs 2` on 12, 120 and 500 synthetic cities: wall time, time per city and peak memory;
+with --dask, the same scales on a local Dask cluster (`dask scheduler` and one, then two, `dask worker`
+processes started from the command line), and the ratio of two workers to one.
 
-    python benchmarks/batch.py [--scales 12,120,500] [--skip-baseline]
+    python benchmarks/batch.py [--scales 12,120,500] [--skip-baseline] [--dask]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _common import BIN, ROOT, demo_store, machine, run_measured
@@ -51,12 +58,42 @@ def icf_run(url: str, out: Path, env: dict | None = None, jobs: int = 2) -> tupl
                          "--no-progress", "--store", url, "--out", str(out)], env=env)
 
 
+def dask_run(store: str, out: Path, env: dict | None, workers: int, log: Path) -> float:
+    """`icf run --executor dask` on a fresh local cluster of `workers` worker processes (one notebook each)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    procs = []
+    with open(log, "ab") as fh:
+        procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                       "--no-dashboard"], stdout=fh, stderr=subprocess.STDOUT,
+                                      start_new_session=True))
+        time.sleep(2)
+        for _ in range(workers):
+            procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
+                                           "--no-dashboard", "--host", "127.0.0.1"],
+                                          stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+                                          env={**os.environ, **(env or {})}))
+    try:
+        time.sleep(3)
+        wall, _ = run_measured([str(BIN / "icf"), "run", "--round", ROUND, "--force", "--no-progress", "--store",
+                                store, "--out", str(out), "--executor", "dask", "--scheduler", address], env=env)
+        return wall
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="12,120,500", help="city counts for the scale run (comma-separated)")
     ap.add_argument("--skip-baseline", action="store_true", help="only the scale run")
+    ap.add_argument("--dask", action="store_true", help="also run the scales on a local Dask cluster, 1 and 2 workers")
     args = ap.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}, load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         url = demo_store(tmp / "demo.sqlite3")
@@ -83,6 +120,11 @@ def main() -> int:
             per_city[n] = wall / made
             print(f"scale {n:4d} cities: wall {wall:7.1f} s, {per_city[n] * 1000:6.0f} ms per city "
                   f"({made} briefs), peak memory {peak:6.0f} MiB")
+            if args.dask and n > 12:
+                one = dask_run(store, tmp / f"dask1-{n}", env, 1, tmp / "dask.log")
+                two = dask_run(store, tmp / f"dask2-{n}", env, 2, tmp / "dask.log")
+                print(f"  on Dask, {n} cities: 1 worker {one:7.1f} s, 2 workers {two:7.1f} s "
+                      f"({one / two:.2f}x; load {os.getloadavg()[0]:.1f})")
         if len(per_city) > 1:
             small, big = min(per_city), max(per_city)
             print(f"time per city at {big} vs {small}: {per_city[big] / per_city[small]:.2f}x (target <= 1.15x)")
