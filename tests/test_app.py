@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from icframework import style
 from icframework.app import AssessmentForm, open_form, page_setup, parse_link
 from icframework.cli import main
-from icframework.cli.app import voila_argv
+from icframework.cli.app import FORM_CHECK, voila_argv
 from icframework.config import Settings, bundled
 from icframework.errors import AccessDenied
 from icframework.store import Store
@@ -362,11 +362,15 @@ def test_palette_has_readable_contrast():
 
 def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
     nb = tmp_path / "self_assessment.ipynb"
-    argv = voila_argv(nb, port=9000, host="0.0.0.0", open_browser=False, pool_size=3, cull_idle=600)
-    assert argv[1:4] == ["-c", "from icframework.app.voila import serve; serve()", str(nb)]
+    argv = voila_argv(nb, port=9000, host="0.0.0.0", open_browser=False, pool_size=3, cull_idle=600,
+                      check=FORM_CHECK, max_kernels=25, failed_links=7, orphan_timeout=15)
+    assert argv[1:4] == ["-c", "from icframework.app.server import serve; "
+                         "serve(check='icframework.app.server:form_check')", str(nb)]
     for flag in ("--template=icf", "--port=9000", "--Voila.ip=0.0.0.0", "--strip_sources=True", "--preheat_kernel=True",
                  "--pool_size=3", "--MappingKernelManager.cull_idle_timeout=600", "--no-browser",
-                 "--VoilaConfiguration.multi_kernel_manager_class=icframework.cli.app.GraceKernelManager"):
+                 "--VoilaConfiguration.multi_kernel_manager_class=icframework.app.server.GraceKernelManager",
+                 "--GuardedVoila.max_kernels=25", "--GuardedVoila.failed_links_per_minute=7",
+                 "--GraceKernelManager.orphan_timeout=15"):
         assert flag in argv
     assert "--no-browser" not in voila_argv(nb, port=1, host="h", open_browser=True, pool_size=1, cull_idle=60)
 
@@ -430,3 +434,55 @@ def test_the_workbook_is_thin_without_outputs_and_paired():
     assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
     twin = jupytext.read(path.with_suffix(".py"))
     assert [c.source for c in nb.cells] == [c.source for c in twin.cells]
+
+
+# -- the server: no kernel before a valid link (icframework/app/server.py) -----------------------------------------
+def test_failed_links_are_limited_per_address_in_a_sliding_minute():
+    from icframework.app.server import FailureLimiter
+
+    now = [1000.0]
+    limiter = FailureLimiter(limit=3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.wait("10.0.0.1") == 0
+        limiter.fail("10.0.0.1")
+        now[0] += 10
+    assert limiter.wait("10.0.0.1") == 30  # the first failure leaves the window 60 s after it happened
+    assert limiter.wait("10.0.0.2") == 0  # another address is not held back
+    now[0] += 30
+    assert limiter.wait("10.0.0.1") == 0
+    now[0] += 200
+    limiter.wait("10.0.0.3")
+    assert len(limiter) == 0  # nothing kept for addresses whose failures are old
+
+
+def test_the_client_address_comes_from_the_proxy_only_behind_a_local_proxy():
+    from icframework.app.server import client_address
+
+    assert client_address("203.0.113.5", {"X-Forwarded-For": "1.2.3.4"}) == "203.0.113.5"
+    assert client_address("127.0.0.1", {"X-Forwarded-For": "1.2.3.4, 198.51.100.7"}) == "198.51.100.7"
+    assert client_address("::1", {"X-Real-IP": "198.51.100.8"}) == "198.51.100.8"
+    assert client_address("127.0.0.1", {}) == "127.0.0.1"
+
+
+def test_a_refused_link_gets_a_static_page_with_the_forms_words(store, ana):
+    from icframework.app.server import Refusal, form_check, static_page
+
+    resp, code = ana
+    check = form_check({"ICF_STORE_URL": store.url})
+    assert check(f"city={resp.city}&code={code}") is None
+    wrong = check(f"city={resp.city}&code=nope")
+    assert wrong.status == 403 and wrong.text.startswith("This link is not valid")
+    assert check("city=bristol").status == 400 and "incomplete" in check("city=bristol").text
+    store.set_status(resp.id, "revoked", actor="facilitator")
+    assert "withdrawn" in check(f"city={resp.city}&code={code}").text
+    assert form_check({})("").status == 503
+    page = static_page(Refusal(403, "A <b>title</b>", 'Text & "quotes"'))
+    assert "<script" not in page and "A &lt;b&gt;title&lt;/b&gt;" in page and "Text &amp; &quot;quotes&quot;" in page
+    assert 'role="alert"' in page and '<html lang="en">' in page
+
+
+def test_a_check_is_named_on_the_command_line_as_module_and_factory():
+    from icframework.app.server import resolve_check
+
+    assert resolve_check("") is None
+    assert callable(resolve_check(FORM_CHECK))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 from pathlib import Path
 
 
@@ -129,3 +130,44 @@ def test_jupyter_server_kernel_manager_methods_icf_app_overrides():
         "self", "kernel_id", "now", "restart"]
     assert list(inspect.signature(AsyncMappingKernelManager.shutdown_all).parameters) == ["self", "now"]
     assert inspect.iscoroutinefunction(AsyncMappingKernelManager.shutdown_kernel)
+
+
+def test_voila_internals_the_guarded_form_server_relies_on():
+    """app/server.py replaces Voilà's page handler in `Voila.init_handlers` (route tuples of (url, handler, kwargs),
+    called in `start()` after `self.app` is made), reads the pool through `get_pool_size` and the kernels through
+    `list_kernel_ids`, and sets the `_xsrf` cookie that the page's shutdown beacon sends back."""
+    from voila import app, handler, voila_kernel_manager
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    source = inspect.getsource(app.Voila.init_handlers)
+    assert re.search(r'r"/\(\.\*\)"\),\s*TornadoVoilaHandler,\s*\{', source)
+    start = inspect.getsource(app.Voila.start)
+    assert start.index("self.app = tornado.web.Application") < start.index("self.init_handlers()")
+    assert list(inspect.signature(TornadoVoilaHandler.get).parameters) == ["self", "path"]
+    assert "self.notebook_path" in inspect.getsource(handler.VoilaHandler.initialize)
+    factory = inspect.getsource(voila_kernel_manager.voila_kernel_manager_factory)
+    assert "def get_pool_size(self, notebook_name: str) -> int:" in factory
+    assert "def notify_connect" not in factory and "def notify_disconnect" not in factory
+    # The page's shutdown request: a POST (so Jupyter Server checks XSRF) whose _xsrf comes from the cookie.
+    from jupyter_server.base.handlers import APIHandler
+
+    assert issubclass(VoilaShutdownKernelHandler, APIHandler) and "post" in vars(VoilaShutdownKernelHandler)
+    bundle = next((Path(sys.prefix) / "share" / "jupyter" / "voila" / "labextensions").rglob(
+        "widgets-manager8/static/*.js"))
+    text = "".join(b.read_text(errors="ignore") for b in bundle.parent.glob("*.js"))
+    assert 'match("\\\\b_xsrf=([^;]*)\\\\b")' in text and "voila/api/shutdown/" in text and "sendBeacon" in text
+
+
+def test_jupyter_server_connection_counting_the_grace_kernel_manager_uses():
+    """GraceKernelManager shuts a kernel down after its last websocket closed: `notify_connect` and
+    `notify_disconnect` (called by the websocket connection) and the `_kernel_connections` counts."""
+    from jupyter_server.services.kernels.connection import channels
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    assert list(inspect.signature(AsyncMappingKernelManager.notify_connect).parameters) == ["self", "kernel_id"]
+    assert list(inspect.signature(AsyncMappingKernelManager.notify_disconnect).parameters) == ["self", "kernel_id"]
+    assert "self._kernel_connections[kernel_id] -= 1" in inspect.getsource(AsyncMappingKernelManager.notify_disconnect)
+    source = inspect.getsource(channels.ZMQChannelsWebsocketConnection)
+    assert "notify_connect(self.kernel_id)" in source and "notify_disconnect(self.kernel_id)" in source
+    assert "list_kernel_ids" in dir(AsyncMappingKernelManager)

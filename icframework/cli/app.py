@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -22,46 +20,35 @@ WORKBOOK = "self_assessment.ipynb"
 DEFAULT_PORT = 8866
 
 
-@cache
-def _grace_kernel_manager():
-    """A kernel manager that waits a moment before shutting a kernel down, so that the last changes a closing
-    page sent are saved first (Voilà asks for the shutdown as the page closes)."""
-    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-    from traitlets import Float
-
-    class GraceKernelManager(AsyncMappingKernelManager):
-        shutdown_grace = Float(3.0, config=True, help="Seconds to wait before shutting a kernel down.")
-
-        async def shutdown_kernel(self, kernel_id, now=False, restart=False):
-            if not (now or restart):
-                await asyncio.sleep(self.shutdown_grace)
-            return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
-
-        async def shutdown_all(self, now=False):
-            self.shutdown_grace = 0.0  # the server is stopping: nothing more will arrive
-            return await super().shutdown_all(now=now)
-
-    return GraceKernelManager
+FORM_CHECK = "icframework.app.server:form_check"  # the link check that runs before any kernel (app/server.py)
 
 
-def __getattr__(name):  # `GraceKernelManager` is built on first use, so the CLI does not import Jupyter Server
+def __getattr__(name):  # built on first use, so the CLI does not import Jupyter Server
     if name == "GraceKernelManager":
-        return _grace_kernel_manager()
+        from ..app.server import GraceKernelManager
+
+        return GraceKernelManager
     raise AttributeError(name)
 
 
 def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool_size: int,
-               cull_idle: int) -> list[str]:
-    """The Voilà command line: the form's own page template (no third-party requests, a main landmark; see
-    icframework.app.voila.serve), sources stripped, a pool of preheated kernels, idle kernels culled."""
-    argv = [sys.executable, "-c", "from icframework.app.voila import serve; serve()", str(notebook),
-            f"--port={port}", f"--Voila.ip={host}",
+               cull_idle: int, check: str = "", max_kernels: int = 40, failed_links: int = 10,
+               orphan_timeout: float = 20.0) -> list[str]:
+    """The Voilà command line, run by `icframework.app.server.serve`: the form's own page template (no third-party
+    requests, a main landmark), sources stripped, a pool of preheated kernels; `check` ("module:factory", see
+    `icframework.app.server.resolve_check`; "" for none) answers a request before any kernel is taken, at most
+    `max_kernels` pages are open at once, an address gets `failed_links` refused links a minute; a kernel goes
+    `orphan_timeout` seconds after its page's connection closed, and idle kernels are culled as a backstop."""
+    argv = [sys.executable, "-c", f"from icframework.app.server import serve; serve(check={check!r})",
+            str(notebook), f"--port={port}", f"--Voila.ip={host}",
             "--strip_sources=True", "--show_tracebacks=False",
             "--theme=light", "--template=icf",
             # Only the widget manager is needed in the page; other JupyterLab extensions only slow it down.
             "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
             "--VoilaConfiguration.extension_denylist=jupyterlab_pygments",
-            f"--VoilaConfiguration.multi_kernel_manager_class={__name__}.GraceKernelManager",
+            "--VoilaConfiguration.multi_kernel_manager_class=icframework.app.server.GraceKernelManager",
+            f"--GuardedVoila.max_kernels={max_kernels}", f"--GuardedVoila.failed_links_per_minute={failed_links}",
+            f"--GraceKernelManager.orphan_timeout={orphan_timeout}",
             # Preheated kernels run the notebook up to `query_string()` before anyone connects.
             "--preheat_kernel=True", f"--pool_size={pool_size}",
             # Kernels whose page is gone (tab closed without notice, connection lost) are shut down.
@@ -75,14 +62,18 @@ def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool
 
 
 @contextmanager
-def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, timeout: float = 120):
+def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, timeout: float = 120,
+            options: tuple[str, ...] = (), pid: list | None = None):
     """Run `icf app` in a subprocess until the block ends (for tests and benchmarks): yields its base URL once
-    its preheated kernels are ready for the first people."""
+    its preheated kernels are ready for the first people. `options` are more `icf app` options; the server's
+    process id is appended to `pid` when given (its kernels are its child processes)."""
 
     argv = [sys.executable, "-c", "from icframework.cli import main; main()", "app", "--store", store_url,
-            "--port", str(port), "--no-browser", "--pool-size", str(pool_size)]
+            "--port", str(port), "--no-browser", "--pool-size", str(pool_size), *options]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    if pid is not None:
+        pid.append(proc.pid)
     try:
         deadline = time.monotonic() + timeout
         while not _started(log_path.read_bytes(), pool_size):
@@ -126,7 +117,15 @@ city's answers for that person. Revoke a link with `icf respondents revoke ID`."
 @click.option("--cull-idle", default=600, show_default=True, metavar="SECONDS",
               help="Shut down a kernel whose page has been closed this long (its answers are already saved); "
               "kernels of open pages are kept.")
-def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
+@click.option("--max-forms", default=40, show_default=True,
+              help="Forms open at once (one Python kernel each, about 80 MiB); beyond it people are asked to try "
+              "again in a minute. 0 for no limit.")
+@click.option("--failed-links", default=10, show_default=True, metavar="N",
+              help="Links that do not open a form accepted from one address in a minute; then it must wait.")
+@click.option("--closed-after", default=20.0, show_default=True, metavar="SECONDS",
+              help="Shut down a form's kernel this long after its page's connection closed (when the page did not "
+              "ask for it itself); 0 leaves it to --cull-idle.")
+def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle, max_forms, failed_links, closed_after):
     """Serve the self-assessment form (Voilà) that taskforce members fill in from their personal links.
 
     Every change is saved to the answer store at once; people can close the page and come back to the same
@@ -144,7 +143,8 @@ def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle):
     if host not in ("0.0.0.0", "::", "127.0.0.1", "localhost"):
         env["VOILA_APP_IP"] = host  # where preheated kernels reach the server for the request's query string
     argv = voila_argv(notebook, port=port, host=host, open_browser=not no_browser, pool_size=pool_size,
-                      cull_idle=cull_idle)
+                      cull_idle=cull_idle, check=FORM_CHECK, max_kernels=max_forms, failed_links=failed_links,
+                      orphan_timeout=closed_after)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     click.echo(f"Serving the self-assessment form at http://{shown}:{port}/ with answers in {url}\n"
                "People open it with their personal link (`icf respondents add` prints them). Ctrl-C stops it.",
