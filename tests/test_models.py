@@ -65,7 +65,29 @@ def test_the_knowledge_exchange_parts_are_left_out_until_they_are_added():
     with_peers = plain.model_copy(update={"peers": []})
     assert to_data(with_peers)["peers"] == [] and to_data(with_peers)["peers_notice"] is None  # null beside peers
     conv = raw("convening")
-    assert "pairs" not in to_data(report_from_data(conv))
+    del conv["pairs"], conv["practices"]
+    assert not {"pairs", "practices"} & set(to_data(report_from_data(conv)))
+
+
+def test_a_report_written_before_quotes_stages_and_people_counts_still_loads():
+    data = raw("cardiff")
+    del data["quotes"], data["people_change"], data["framework"]["tiers"]
+    for row in data["areas"] + data["principles"]:
+        for key in ("people", "previous_n", "previous_people", "few_people"):
+            del row[key]
+    old = report_from_data(data)
+    assert old.quotes is None and old.people_change is None and old.framework.tiers == []
+    assert {(a.people, a.previous_n, a.previous_people, a.few_people) for a in old.areas} == {(None, None, None,
+                                                                                               False)}
+    assert "quotes" not in to_data(old)  # left out while None, like the knowledge-exchange parts
+    conv = raw("convening")
+    del conv["practices"]
+    for city in conv["cities"]:
+        del city["people_change"]
+    for cell in conv["heatmap"]:
+        for key in ("people", "previous_n", "previous_people", "few_people"):
+            del cell[key]
+    assert report_from_data(conv).practices is None
 
 
 @pytest.mark.parametrize("version", [2, 0, "1", None])

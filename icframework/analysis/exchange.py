@@ -1,7 +1,8 @@
 """Knowledge exchange for the briefs: add suggested practices, peers and action-plan progress to the reports.
 
 `enrich_report` adds `practices`, `peers` (and `peers_notice`) and `actions` to a city's diagnostics.json
-report; `enrich_convening` adds the round's pairing plan (`pairs`) to the convening report. Both take a report
+report; `enrich_convening` adds the round's pairing plan (`pairs`) and practices for its common gaps
+(`practices`) to the convening report. Both take a report
 model (`icframework.analysis.models`: from `icframework.analysis.reports` or a saved JSON file) and return a
 validated copy, so they can run in a workbook or on a saved file.
 """
@@ -102,14 +103,36 @@ def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, ro
 _PAIRS: dict[tuple, dict] = {}
 
 
-def enrich_convening(report: ConveningReport, **params) -> ConveningReport:
-    """A copy of a convening report with `pairs`: the round's peer-learning plan, from its `heatmap`."""
+def gap_practices(report: ConveningReport, library: Sequence[Practice], per_gap: int = 2) -> list[dict]:
+    """Up to `per_gap` practices for each of the round's common gaps (no practice twice), each with `why` naming
+    the gap; practices using another framework's codes are left out."""
+    codes = report.framework.code or DEFAULT_CODES
+    out: list[dict] = []
+    for g in report.common_gaps:
+        area = {"code": g.area, "title": g.title, "score": g.mean, "n": g.of, "thin": False}
+        taken = {p["id"] for p in out}
+        found = suggest(library, [area], codes=codes, n_gaps=1, limit=per_gap + len(taken), ceiling=101.0)
+        for p in [p for p in found if p["id"] not in taken][:per_gap]:
+            out.append(p | {"matched": [g.area],
+                            "why": f"For the common gap {g.area} {g.title} (low in {g.low_in} of {g.of} cities)."})
+    return out
+
+
+def enrich_convening(report: ConveningReport, *, practices: Sequence[Practice] | None = None,
+                     extra_practices: Sequence[Path | str] = (), cities_root: Path | None = None, per_gap: int = 2,
+                     **params) -> ConveningReport:
+    """A copy of a convening report with `pairs`, the round's peer-learning plan (from its `heatmap`; `params`
+    are the matching parameters), and `practices`: up to `per_gap` practices for each common gap (from
+    `practices`, else the bundled library, the user's files under cities/ and `extra_practices`)."""
+    library = load_practices(extra_practices, cities_root) if practices is None else practices
     titles = {a.code: a.title for a in report.areas}
     scores = pd.DataFrame([h.model_dump(include={"city", "area", "score", "n", "thin"}) for h in report.heatmap],
                           columns=["city", "area", "score", "n", "thin"])
     scores["title"] = scores["area"].map(titles).fillna("")
     names = {c.slug: c.name for c in report.cities}
-    return report.model_copy(update={"pairs": PairsPlan.model_validate(pairs_data(scores, names, **params))})
+    return report.model_copy(update={
+        "pairs": PairsPlan.model_validate(pairs_data(scores, names, **params)),
+        "practices": [PracticeSuggestion.model_validate(p) for p in gap_practices(report, library, per_gap)]})
 
 
 def city_peers(pairs: dict | PairsPlan, city: str) -> tuple[list[dict], str | None]:

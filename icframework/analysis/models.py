@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticError
 
 from ..errors import ICFError, NotFoundError, Problem, ValidationError
 
+FEW_PEOPLE = 5  # a change resting on fewer people than this in either round is marked "few people answered"
 SCHEMA = 1  # the version of diagnostics.json and convening.json; raise it when their shape changes
 
 Direction = Literal["up", "down", "same", "new"]
@@ -68,6 +69,14 @@ class ScaleLevel(_Model):
     label: str
 
 
+class TierInfo(_Model):
+    """One stage of the overall score: from `min` (0-100) up to the next stage's `min`."""
+
+    min: float
+    label: str
+    description: str
+
+
 class FrameworkInfo(_Model):
     """The framework the round used."""
 
@@ -79,6 +88,8 @@ class FrameworkInfo(_Model):
     dont_know: str
     not_applicable: str
     thin_threshold: int = Field(description="a score from fewer scored answers than this is thin")
+    tiers: list[TierInfo] = Field(default_factory=list, description="the stages of the overall score, lowest "
+                                                                    "first (empty in reports made before 1.1)")
 
 
 class Overall(_Model):
@@ -126,6 +137,11 @@ class ScoreRow(_Model):
     change: float | None
     direction: Direction | None = Field(description="up | down | same (within 2 points) | new (no previous "
                                                     "score) | null (no score this round)")
+    people: int | None = Field(None, description="how many people gave a level behind the score")
+    previous_n: int | None = Field(None, description="scored answers behind the previous score")
+    previous_people: int | None = Field(None, description="people behind the previous score")
+    few_people: bool = Field(False, description="the change rests on few answers: this or the previous score "
+                                                "comes from fewer than FEW_PEOPLE people or is thin")
 
 
 class MatrixCell(_Model):
@@ -153,6 +169,25 @@ class QuestionScore(_Model):
     na: int
     spread: float | None = Field(description="population standard deviation of the levels; null under 2 levels")
     levels: list[int]
+
+
+class Quote(_Model):
+    """A taskforce member's evidence note, quoted as written (shortened when long), attributed only by sector."""
+
+    area: str
+    question: str
+    sector: str
+    text: str
+    date: str | None = Field(None, description="YYYY-MM-DD, when the answer was last saved")
+
+
+class PeopleChange(_Model):
+    """Who answered this round and the previous one, compared by respondent label and sector."""
+
+    both: int = Field(description="people who answered in both rounds")
+    only_now: int = Field(description="people who answered this round only")
+    only_before: int = Field(description="people who answered the previous round only")
+    different: bool = Field(description="true unless the same people answered both rounds")
 
 
 class Disagreement(_Model):
@@ -327,6 +362,7 @@ class CityReport(_Report):
     round: RoundInfo
     previous_round: str | None
     previous_round_title: str | None = None  # what people read (the id is for programs)
+    people_change: PeopleChange | None = Field(None, description="null without a previous round")
     framework: FrameworkInfo
     counts: Counts
     overall: Overall
@@ -340,13 +376,15 @@ class CityReport(_Report):
     strengths: list[Highlight]
     gaps: list[Highlight]
     core: Core
+    quotes: list[Quote] | None = Field(None, description="a few evidence notes per area, newest first; absent "
+                                                         "from reports made before 1.1")
     # added by icframework.analysis.exchange.enrich_report; absent from the file while None
     practices: list[PracticeSuggestion] | None = None
     peers: list[Peer] | None = None
     peers_notice: str | None = Field(None, description="why the city learns from no one (with `peers` only)")
     actions: ActionsProgress | None = Field(None, description="absent when the city has no action plan")
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("practices", "peers", "peers_notice", "actions")
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("quotes", "practices", "peers", "peers_notice", "actions")
     KEPT_WITH: ClassVar[dict[str, str]] = {"peers_notice": "peers"}
 
 
@@ -357,6 +395,7 @@ class ConveningCity(_Model):
     phase: int | None
     previous_round: str | None
     previous_round_title: str | None = None  # what people read (the id is for programs)
+    people_change: PeopleChange | None = None
     respondents: int
     answers: int
     overall: Overall
@@ -378,6 +417,10 @@ class HeatCell(_Model):
     previous: float | None
     change: float | None
     direction: Direction | None
+    people: int | None = None
+    previous_n: int | None = None
+    previous_people: int | None = None
+    few_people: bool = False
 
 
 class StrongCity(_Model):
@@ -449,8 +492,10 @@ class ConveningReport(_Report):
     common_gaps: list[CommonGap]
     # added by icframework.analysis.exchange.enrich_convening; absent from the file while None
     pairs: PairsPlan | None = None
+    practices: list[PracticeSuggestion] | None = Field(None, description="practices for the common gaps, up to 2 "
+                                                                         "per gap; `matched` names the gap")
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("pairs",)
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("pairs", "practices")
 
 
 Report = CityReport | ConveningReport
@@ -579,6 +624,7 @@ def _where(loc: tuple) -> str:
     return out or "(the whole report)"
 
 
-__all__ = ["SCHEMA", "ActionItem", "ActionsProgress", "CityReport", "ConveningReport", "InvalidReportError",
-           "PairsPlan", "Peer", "PracticeSuggestion", "Report", "ReportError", "SchemaVersionError", "check_schema",
-           "dump_json", "frame", "json_schemas", "load_report", "report_from_data", "to_data", "write_json"]
+__all__ = ["FEW_PEOPLE", "SCHEMA", "ActionItem", "ActionsProgress", "CityReport", "ConveningReport",
+           "InvalidReportError", "PairsPlan", "Peer", "PeopleChange", "PracticeSuggestion", "Quote", "Report",
+           "ReportError", "SchemaVersionError", "check_schema", "dump_json", "frame", "json_schemas", "load_report",
+           "report_from_data", "to_data", "write_json"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import ICFError, NotFoundError
 from ..model.framework import Framework, load_framework
-from .models import SCHEMA, CityReport, ConveningReport, write_json
+from .models import FEW_PEOPLE, SCHEMA, CityReport, ConveningReport, write_json
 from .scores import (
     area_scores,
     as_float,
@@ -25,6 +25,7 @@ from .scores import (
     core_completeness,
     disagreements,
     evidence_coverage,
+    links_frame,
     matrix,
     overall_score,
     prepare,
@@ -36,19 +37,23 @@ from .scores import (
     tier,
 )
 
-__all__ = ["SCHEMA", "city_report", "common_gaps", "convening_report", "jsonable", "parse_cities", "previous_round",
-           "strongest", "write_json"]
+__all__ = ["SCHEMA", "city_report", "common_gaps", "convening_report", "evidence_quotes", "jsonable", "parse_cities",
+           "people_change", "previous_round", "quote_opt_outs", "strongest", "write_json"]
+
+QUOTES_PER_AREA = 2  # evidence notes quoted per area in a city brief
+QUOTE_LENGTH = 280  # characters; a longer note is cut at a word and ends with an ellipsis
 
 
 def city_report(store, city_slug: str, round_id: str, framework: Framework | str | None = None, *,
                 cities: Path | None = None, answers: pd.DataFrame | None = None, core_level: int = 2,
-                top_disagreements: int = 5) -> CityReport:
+                top_disagreements: int = 5, no_quotes: set[int] | None = None) -> CityReport:
     """The diagnostics of one city in one round (diagnostics.json), validated by its model.
 
     `cities` is the programme's cities folder (default: the example programme icframework carries).
 
     Reads the store once for answers (this city, every round) unless `answers` is given: then it must hold this
     city's answers to this round and to earlier rounds (other rows are ignored), so a batch can pass slices.
+    `no_quotes`: ids of respondents who asked not to be quoted (default: `quote_opt_outs(store, round_id)`).
     """
     from ..model.cities import load_city
     from ..model.types import check_slug
@@ -63,12 +68,17 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         answers = store.answers_frame(None, city_slug)
     answers = answers[answers["city"] == city_slug]
     prev_round = previous_round(rounds, round_id, answers, fw.code)
-    prev = question_table(answers[answers["round"] == prev_round], fw) if prev_round else None
+    before = prepare(answers[answers["round"] == prev_round], fw) if prev_round else None
+    prev = question_table(before, fw) if prev_round else None
     prepared = prepare(answers[answers["round"] == round_id], fw)
     now = question_table(prepared, fw)
     questions = question_scores(now, fw)
-    areas = compare(area_scores(now, fw), area_scores(prev, fw) if prev_round else None)
-    principles = compare(principle_scores(now, fw), principle_scores(prev, fw) if prev_round else None)
+    areas = _with_people(compare(area_scores(now, fw), area_scores(prev, fw) if prev_round else None),
+                         prepared, before, fw, "area")
+    principles = _with_people(compare(principle_scores(now, fw), principle_scores(prev, fw) if prev_round else None),
+                              prepared, before, fw, "principle")
+    if no_quotes is None:
+        no_quotes = quote_opt_outs(store, round_id)
     overall = overall_score(now, fw)
     strengths, gaps = strengths_and_gaps(areas, questions)
     synthetic = bool(this.synthetic or city.synthetic or prepared["synthetic"].astype(bool).any())
@@ -85,14 +95,14 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         "round": _round_info(this, cities),
         "previous_round": prev_round,
         "previous_round_title": _title(rounds, prev_round),
+        "people_change": people_change(prepared, before) if prev_round else None,
         "framework": _framework_info(fw),
         "counts": {"respondents": respondents, "answers": answered, "scored": int(prepared["scored"].sum()),
                    "dont_know": int(prepared["dont_know"].sum()), "na": int(prepared["na"].sum()),
                    "unanswered": respondents * len(fw.questions) - answered, "questions": len(fw.questions)},
         "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])},
-        "areas": _rows(areas, ["title", "score", "n", "thin", "dont_know", "previous", "change", "direction"]),
-        "principles": _rows(principles, ["title", "score", "n", "thin", "dont_know", "previous", "change",
-                                         "direction"]),
+        "areas": _rows(areas, SCORE_ROW),
+        "principles": _rows(principles, SCORE_ROW),
         "matrix": matrix(now, fw).to_dict(orient="records"),
         "questions": _rows(questions.assign(principles=[list(q.principles) for q in fw.questions]),
                            ["area", "text", "core", "weight", "principles", "score", "n", "thin", "dont_know",
@@ -103,6 +113,7 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         "strengths": strengths,
         "gaps": gaps,
         "core": core_completeness(questions, fw, core_level),
+        "quotes": evidence_quotes(prepared, fw, no_quotes),
     }
     return CityReport.model_validate(jsonable(report))
 
@@ -141,17 +152,19 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
         now = question_table(prepared, fw)
         synthetic = synthetic or bool(prepared["synthetic"].astype(bool).any())
         prev = previous_round(rounds, round_id, mine, fw.code)
-        areas = compare(area_scores(now, fw), area_scores(mine[mine["round"] == prev], fw) if prev else None)
+        before = prepare(mine[mine["round"] == prev], fw) if prev else None
+        areas = _with_people(compare(area_scores(now, fw), area_scores(before, fw) if prev else None),
+                             prepared, before, fw, "area")
         overall = overall_score(now, fw)
         rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
                      "previous_round_title": _title(rounds, prev),
+                     "people_change": people_change(prepared, before) if prev else None,
                      "respondents": int(prepared["respondent_id"].nunique()),
                      "answers": int(prepared["answered"].sum()),
                      "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])}})
         for code, r in areas.iterrows():
             heat.append({"city": slug, "area": code, "score": as_float(r["score"]), "n": int(r["n"]),
-                         "thin": bool(r["thin"]),
-                         "previous": r["previous"], "change": r["change"], "direction": r["direction"]})
+                         "thin": bool(r["thin"]), **{k: r[k] for k in SCORE_ROW[5:]}})
 
     report = {
         "schema": SCHEMA,
@@ -195,6 +208,100 @@ def common_gaps(heat: list[dict], cities: list[dict], fw: Framework) -> list[dic
                         "share": len(low) / len(cells), "mean": sum(c["score"] for c in cells) / len(cells),
                         "cities": low})
     return sorted(out, key=lambda g: (-g["share"], g["mean"], g["area"]))
+
+
+SCORE_ROW = ["title", "score", "n", "thin", "dont_know", "previous", "change", "direction", "people", "previous_n",
+             "previous_people", "few_people"]
+
+
+def _people(prepared: pd.DataFrame | None, fw: Framework, by: str) -> pd.Series:
+    """How many people gave a level, per area or per principle (`by`)."""
+    if prepared is None:
+        return pd.Series(dtype=int)
+    scored = prepared[prepared["scored"]]
+    if by == "principle":
+        scored = scored.merge(links_frame(fw), on="question")
+    return scored.groupby(by)["respondent_id"].nunique()
+
+
+def _with_people(table: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame | None, fw: Framework,
+                 by: str) -> pd.DataFrame:
+    """A compared score table (`scores.compare`) with `people` and `previous_people` (people who gave a level),
+    `previous_n` and `few_people`: the change rests on few answers, because this or the previous score comes
+    from fewer than FEW_PEOPLE people or from too few answers (thin). A row with nothing to compare is never
+    marked."""
+    out = table.copy()
+    people, earlier = _people(now, fw, by), _people(before, fw, by)
+    prev_n = (area_scores(before, fw) if by == "area" else principle_scores(before, fw))["n"] \
+        if before is not None else pd.Series(dtype=int)
+    out["people"] = [int(people.get(code, 0)) for code in out.index]
+    out["previous_n"] = [None if before is None else int(prev_n.get(code, 0)) for code in out.index]
+    out["previous_people"] = [None if before is None else int(earlier.get(code, 0)) for code in out.index]
+    out["few_people"] = [
+        r["direction"] in ("up", "down", "same")
+        and (bool(r["thin"]) or r["previous_n"] < fw.thin_threshold
+             or r["people"] < FEW_PEOPLE or r["previous_people"] < FEW_PEOPLE)
+        for _, r in out.iterrows()]
+    return out
+
+
+def people_change(now: pd.DataFrame, before: pd.DataFrame) -> dict:
+    """Who answered in both rounds, compared by respondent label and sector (ids differ from round to round):
+    {both, only_now, only_before, different}. A person counts when they gave any response."""
+    def who(df: pd.DataFrame) -> set[tuple[str, str]]:
+        df = df[df["answered"]] if "answered" in df.columns else df
+        return {(str(label), str(sector)) for label, sector in zip(df["respondent"], df["sector"], strict=True)}
+
+    a, b = who(now), who(before)
+    return {"both": len(a & b), "only_now": len(a - b), "only_before": len(b - a), "different": a != b}
+
+
+def quote_opt_outs(store, round_id: str) -> set[int]:
+    """Ids of the round's respondents who asked not to be quoted: a truthy `no_quotes` column in
+    `store.respondents_frame(round_id)`, once the store has one; none before that."""
+    frame = getattr(store, "respondents_frame", None)
+    people = frame(round_id) if frame is not None else None
+    if people is None or "no_quotes" not in people.columns:
+        return set()
+    chosen = [bool(v) and not (isinstance(v, float) and math.isnan(v)) for v in people["no_quotes"]]
+    return {int(i) for i, yes in zip(people["respondent_id"], chosen, strict=True) if yes}
+
+
+def evidence_quotes(answers: pd.DataFrame, fw: Framework, no_quotes: set[int] | frozenset[int] = frozenset(),
+                    per_area: int = QUOTES_PER_AREA, length: int = QUOTE_LENGTH) -> list[dict]:
+    """A few of the taskforce's own evidence notes per area, for a brief to quote: at most `per_area` per area,
+    the most recently saved first, from scored answers with non-blank evidence, never from a respondent in
+    `no_quotes`, never the same words twice in an area. Each is attributed only by sector (never a name or
+    label); whitespace is collapsed and a note longer than `length` characters is cut at a word with "…"."""
+    df = prepare(answers, fw)
+    if not len(df) or "evidence" not in df.columns:
+        return []
+    df = df[df["scored"] & ~df["respondent_id"].isin(list(no_quotes))]
+    df = df.assign(note=df["evidence"].fillna("").astype(str).str.split().str.join(" "))
+    df = df[df["note"] != ""]
+    stamp = pd.to_datetime(df["updated_at"], errors="coerce", utc=True) if "updated_at" in df.columns else None
+    df = df.assign(stamp=stamp if stamp is not None else pd.NaT)
+    df = df.sort_values(["stamp", "question", "respondent_id"], ascending=[False, True, True], na_position="last")
+    order = {a.code: i for i, a in enumerate(fw.areas)}
+    out: list[dict] = []
+    for area in sorted(df["area"].unique(), key=lambda a: order.get(a, len(order))):
+        seen: set[str] = set()
+        for r in df[df["area"] == area].itertuples():
+            if len([q for q in out if q["area"] == area]) >= per_area:
+                break
+            if r.note.casefold() in seen:
+                continue
+            seen.add(r.note.casefold())
+            out.append({"area": area, "question": r.question, "sector": str(r.sector), "text": _shorten(r.note, length),
+                        "date": None if pd.isna(r.stamp) else r.stamp.date().isoformat()})
+    return out
+
+
+def _shorten(text: str, length: int) -> str:
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "\u2026"
 
 
 def _title(rounds: list, round_id: str | None) -> str | None:
@@ -247,7 +354,8 @@ def _framework_info(fw: Framework) -> dict:
             "labels": {"principle": fw.labels.principle, "area": fw.labels.area},
             "scale": [{"value": lv.value, "label": lv.label} for lv in fw.scale.levels],
             "dont_know": fw.scale.dont_know.label, "not_applicable": fw.scale.not_applicable.label,
-            "thin_threshold": fw.thin_threshold}
+            "thin_threshold": fw.thin_threshold,
+            "tiers": [{"min": t.min, "label": t.label, "description": t.description} for t in fw.tiers]}
 
 
 def _round_info(r, root: Path | None) -> dict:
