@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 CONTACT = "Sam Patel, sam.patel@example.org"
 AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
                                                     "best-practice"]}, "resultTypes": ["violations"]}
+SERVER_PID: list[int] = []  # the module server's process id: its kernels are its child processes
 MARKUP = '<script>alert("x")</script><img src=nowhere onerror="alert(1)"> & <b>bold</b>'
 
 
@@ -37,7 +38,9 @@ def app(tmp_path_factory):
     store.set_status(people["gone"][0].id, "revoked", actor="facilitator")
     os.environ["ICF_CONTACT"] = CONTACT  # as programme.yaml's `contact:` would give it
     try:
-        with serving(url, free_port(), pool_size=3, log_path=root / "voila.log") as base:
+        # Many bad links come from this one address in this module: the limit on them has its own test.
+        with serving(url, free_port(), pool_size=3, log_path=root / "voila.log", pid=SERVER_PID,
+                     options=("--failed-links", "1000")) as base:
             os.environ.pop("ICF_CONTACT")
             yield base, store, {k: (r, link(base, r.city, code)) for k, (r, code) in people.items()}
     finally:
@@ -169,10 +172,117 @@ def test_a_bad_link_gets_a_clear_message_and_no_data(chromium, app, case):
            "other city": people["ana"][1].replace("city=bristol", "city=cardiff"),
            "revoked": people["gone"][1]}[case]
     expected = "This link has been withdrawn" if case == "revoked" else "This link is not valid"
-    page = open_form(chromium, url)
+    before = kernel_ids()
+    page = chromium.new_page()
+    response = page.goto(url)
+    assert response.status == 403 and "no-store" in response.headers["cache-control"]
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link does not open a form")
     expect(page.get_by_role("alert")).to_contain_text(expected)
-    assert page.locator(".icf-app input, .icf-app textarea").count() == 0
-    assert page.locator(".icf-card").count() == 0
+    assert page.locator("input, textarea, script").count() == 0
+    page.wait_for_timeout(500)
+    assert kernel_ids() <= before  # the server answered without taking a kernel from the pool or starting one
+    page.close()
+
+
+def kernel_ids(pid: int | None = None) -> set[str]:
+    """The kernels a server runs now: its child processes started with a kernel connection file."""
+    import psutil
+
+    out = set()
+    for child in psutil.Process(pid or SERVER_PID[0]).children(recursive=True):
+        try:
+            found = [a for a in child.cmdline() if "kernel-" in a and a.endswith(".json")]
+        except psutil.Error:
+            continue
+        out.update(a.rsplit("kernel-", 1)[1][:-5] for a in found)
+    return out
+
+
+def test_a_stream_of_bad_links_starts_no_kernel(app):
+    import urllib.error
+    import urllib.request
+
+    base, _, people = app
+    before = kernel_ids()
+    statuses = []
+    for i in range(30):
+        query = ["", "?city=bristol", f"?city=bristol&code=guess-{i}", "?code=x"][i % 4]
+        try:
+            urllib.request.urlopen(f"{base}/{query}", timeout=10)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+    assert sorted(set(statuses)) == [400, 403] and len(statuses) == 30
+    time.sleep(1)
+    assert kernel_ids() <= before
+
+
+def test_a_closed_tabs_kernel_is_shut_down_within_30_seconds(chromium, app):
+    _, _, people = app
+    page = open_form(chromium, people["gus"][1])
+    page.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
+    kernel = page.evaluate("() => window.jupyterapp.widgetManager.kernel.id")
+    assert kernel in kernel_ids()
+    page.close(run_before_unload=True)  # as a tab closed: the page's own shutdown request, else its socket closing
+    deadline = time.monotonic() + 30
+    while kernel in kernel_ids() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kernel not in kernel_ids()
+
+
+@pytest.fixture(scope="module")
+def small_server(tmp_path_factory):
+    """A server for one open form at a time, 3 failed links a minute per address."""
+    root = tmp_path_factory.mktemp("small")
+    url = f"sqlite:///{root / 'icf.sqlite3'}"
+    store = Store(url)
+    store.create_round("spring", "inclusive-cities", title="Spring round", synthetic=True)
+    people = [store.add_respondent("spring", "bristol", "employer", synthetic=True) for _ in range(3)]
+    pid: list[int] = []
+    with serving(url, free_port(), pool_size=1, log_path=root / "voila.log", pid=pid,
+                 options=("--max-forms", "1", "--failed-links", "3")) as base:
+        yield base, [link(base, r.city, code) for r, code in people], pid[0]
+
+
+def test_a_full_server_asks_politely_to_try_again_in_a_minute(chromium, small_server):
+    from playwright.sync_api import expect
+
+    _, links, pid = small_server
+    first = open_form(chromium, links[0])
+    first.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
+    before = kernel_ids(pid)
+    second = chromium.new_page()
+    response = second.goto(links[1])
+    assert response.status == 503 and response.headers["retry-after"] == "60"
+    expect(second.get_by_role("heading", level=1)).to_have_text("The form is busy")
+    expect(second.get_by_role("alert")).to_contain_text("Please try again in a minute")
+    assert kernel_ids(pid) <= before
+    second.close()
+    first.goto("about:blank")  # the first person leaves: their kernel goes after the grace period
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        again = chromium.new_page()
+        if again.goto(links[1]).status == 200:
+            again.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
+            again.close()
+            break
+        again.close()
+        time.sleep(1)
+    else:
+        pytest.fail("the form stayed busy after the only open page was closed")
+    first.close()
+
+
+def test_too_many_bad_links_from_one_address_must_wait(chromium, small_server):
+    from playwright.sync_api import expect
+
+    base, links, pid = small_server
+    page = chromium.new_page()
+    statuses = [page.goto(f"{base}/?city=bristol&code=wrong-{i}").status for i in range(4)]
+    assert statuses == [403, 403, 403, 429]
+    response = page.goto(links[2])  # now even a good link waits: the address is held back for the minute
+    assert response.status == 429 and 0 < int(response.headers["retry-after"]) <= 60
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many links that do not work")
+    expect(page.get_by_role("alert")).to_contain_text("wait a minute")
     page.close()
 
 
@@ -246,7 +356,7 @@ def test_axe_finds_no_violations_and_nothing_is_fetched_from_elsewhere(chromium,
     page = chromium.new_page(viewport={"width": 375 if "phone" in state else 1280, "height": 900})
     foreign = watch_requests(page)
     page.goto(url, wait_until="commit")
-    page.wait_for_selector(".icf-app", timeout=90_000)
+    page.wait_for_selector("main" if state == "bad link" else ".icf-app", timeout=90_000)
     if state == "review":
         page.get_by_role("button", name="Review and submit").first.click()
         expect(page.get_by_role("link", name="Download my answers")).to_be_visible()
