@@ -486,3 +486,51 @@ def test_a_check_is_named_on_the_command_line_as_module_and_factory():
 
     assert resolve_check("") is None
     assert callable(resolve_check(FORM_CHECK))
+
+
+# -- honest save messages (issue 17, item 9) ----------------------------------------------------------------------
+def test_a_too_long_answer_says_how_long_it_may_be_and_never_spoils_later_saves(store, ana):
+    from icframework.app.form import MAX_TEXT
+
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    c = form.cards["A1.Q2"]
+    c.evidence.value = "x" * (MAX_TEXT + 5)
+    assert "20,005 characters long; it can be at most 20,000" in c.status.value
+    assert "Try saving again" not in c.status.value and form.retry.layout.display == "none"
+    assert "longer than 20,000 characters" in form.save_status.value
+    assert form.unsaved == {} and "A1.Q2" not in store.answers_for(resp)
+    c.choice.value = "2"  # another change of the same question is saved, without the too-long text
+    assert store.answers_for(resp)["A1.Q2"]["level"] == 2
+    assert "Saved: Developing" in c.status.value and "at most 20,000" in c.status.value  # still said
+    assert not form.submit() and "Not submitted" in form.save_status.value
+    c.evidence.value = "x" * MAX_TEXT
+    assert store.answers_for(resp)["A1.Q2"]["evidence"] == "x" * MAX_TEXT
+    assert "Not saved" not in c.status.value and style.ALL_SAVED in form.save_status.value
+    assert form.too_long == {} and form.unsaved == {}
+
+
+def test_a_save_waiting_on_a_busy_store_says_saving(store, ana, monkeypatch):
+    import time
+
+    from icframework.app import form as form_module
+
+    resp, _ = ana
+    form = AssessmentForm(store, resp)
+    seen = []
+    form.save_status.observe(lambda ch: seen.append(ch["new"]), names="value")
+    real = store.save_answer
+
+    def slow(*args, **kwargs):
+        time.sleep(0.8)  # as a store locked by another writer
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_answer", slow)
+    form.cards["A1.Q1"].choice.value = "3"
+    assert any(form_module.SAVING in v for v in seen)
+    assert "Saved" in form.save_status.value and form_module.SAVING not in form.cards["A1.Q1"].status.value
+    monkeypatch.setattr(store, "save_answer", real)
+    seen.clear()
+    form.cards["A1.Q1"].choice.value = "1"  # a quick save shows no "Saving…" flicker
+    time.sleep(form_module.SAVING_AFTER + 0.2)
+    assert not any(form_module.SAVING in v for v in seen)

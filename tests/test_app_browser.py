@@ -464,3 +464,16 @@ def test_download_my_answers_gives_a_page_of_ones_answers_as_text(chromium, app,
     assert dialogs == []
     receipt.close()
     page.close()
+
+
+def test_text_fields_take_at_most_the_length_the_store_keeps(chromium, app):
+    from icframework.app.form import MAX_TEXT
+
+    _, _, people = app
+    page = open_form(chromium, people["eve"][1])
+    box = card(page, "A1.Q1").get_by_role("textbox", name="Evidence")
+    box.wait_for()
+    page.wait_for_function(f"() => document.querySelector('.icf-q-A1-Q1 textarea').maxLength === {MAX_TEXT}")
+    for field in card(page, "A1.Q1").get_by_role("textbox").all():
+        assert field.evaluate("el => el.maxLength") == MAX_TEXT
+    page.close()

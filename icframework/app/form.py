@@ -17,6 +17,7 @@ import base64
 import datetime as dt
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from functools import partial
 from html import escape
@@ -43,6 +44,11 @@ RECEIPT_CSS = ("body{font-family:" + style.FONT.replace('"', "'") + ";color:" + 
                "h3{font-size:1rem;margin:1rem 0 .25rem}dt{font-weight:bold}dd{margin:0 0 .5rem 1rem;"
                "white-space:pre-wrap;overflow-wrap:anywhere}section{break-inside:avoid}"
                ".notice{background:" + style.ACCENT_TINT + ";border-left:6px solid " + style.ACCENT + ";padding:.5rem}")
+MAX_TEXT = 20_000  # characters in one text field: what Store.save_answer accepts; the fields enforce it (form.js)
+TEXT_FIELDS = (("evidence", style.EVIDENCE), ("links", style.LINKS), ("comment", style.COMMENT))
+TOO_LONG = "{what} is {n:,} characters long; it can be at most {limit:,}. Shorten it and it is saved as you type."
+SAVING = "Saving…"
+SAVING_AFTER = 0.3  # seconds a save may take before the page says "Saving…" (a busy store can hold it 60 s)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
@@ -206,6 +212,7 @@ class AssessmentForm:
         self.status = respondent.status
         self.cards: dict[str, QuestionCard] = {}
         self.unsaved: dict[str, dict] = {}  # question -> changes whose save failed, retried with the next one
+        self.too_long: dict[str, dict[str, tuple[str, int]]] = {}  # question -> field -> (its name, its length)
         self.current: str | None = None  # an area code, or "review"
         self.kit = kit = Kit()
 
@@ -260,23 +267,67 @@ class AssessmentForm:
     # -- saving ----------------------------------------------------------------------------------------------
     def save(self, code: str, **changes) -> bool:
         """Save a change to one answer now. On failure the form keeps what was typed, says so, and retries the
-        change together with the next one (or with “Try saving again”)."""
-        pending = self.unsaved.pop(code, {}) | changes
+        change together with the next one (or with “Try saving again”). A text over MAX_TEXT characters is not
+        sent at all: the card says how long it is and may be, and the other changes of the question are saved
+        without it (it never makes them fail). While a save waits on a busy store, the page says "Saving…"."""
         card = self.cards.get(code)
+        long = self.too_long.setdefault(code, {})
+        for f, name in TEXT_FIELDS:
+            if f in changes and len(changes[f] or "") > MAX_TEXT:
+                long[f] = (name, len(changes[f]))
+            elif f in changes:
+                long.pop(f, None)
+        if not long:
+            del self.too_long[code]
+        pending = self.unsaved.pop(code, {}) | changes
+        for f in long:
+            pending.pop(f, None)  # never sent; an earlier unsaved value of the field is replaced by this one
+        if not pending:
+            self._after_save(card, False, None)
+            return False
+        waiting = self._saving_notice(card)
         try:
             stored = self.store.save_answer(self.respondent, code, **pending)
         except ICFError as exc:
+            waiting()
             self.unsaved[code] = pending
             self._after_save(card, False, str(exc))
             return False
         except Exception as exc:  # the database is unreachable, locked too long, full...
+            waiting()
             log.exception("saving %s for respondent %s failed", code, self.respondent.id)
             self.unsaved[code] = pending
             self._after_save(card, False, f"the answer store did not respond: {type(exc).__name__}")
             return False
+        waiting()
         self.answers[code] = stored
-        self._after_save(card, True, self._saved_what(code, pending))
-        return True
+        self._after_save(card, not long, self._saved_what(code, pending))
+        return not long
+
+    def _saving_notice(self, card: QuestionCard | None):
+        """Say "Saving…" on the card and the save status if the save is not done within SAVING_AFTER seconds.
+        Returns the function to call once it is done (after which the notice can no longer appear)."""
+        lock, state = threading.Lock(), {"done": False}
+
+        def notice():
+            with lock:
+                if state["done"]:
+                    return
+                text = f'<span class="icf-saving">{SAVING}</span>'
+                if card is not None:
+                    card.status.value = text
+                self.save_status.value = text
+
+        timer = threading.Timer(SAVING_AFTER, notice)
+        timer.daemon = True
+        timer.start()
+
+        def done():
+            with lock:
+                state["done"] = True
+            timer.cancel()
+
+        return done
 
     def retry_unsaved(self) -> bool:
         """Save every change whose save failed. True when nothing is left unsaved."""
@@ -301,12 +352,23 @@ class AssessmentForm:
             return self.fw.scale.not_applicable.label
         return ""
 
-    def _after_save(self, card: QuestionCard | None, ok: bool, what: str) -> None:
-        """Tell the card and the save status (a live region: screen readers announce it) what happened."""
+    def _after_save(self, card: QuestionCard | None, ok: bool, what: str | None) -> None:
+        """Tell the card and the save status (a live region: screen readers announce it) what happened. `what` is
+        None when nothing could be sent (only a too-long text)."""
+        long = self.too_long.get(card.q.code) if card is not None else None
         if card is not None:
-            card.show_status(ok, what)
+            if long:
+                card.show_too_long(long, saved=what)
+            else:
+                card.show_status(ok, what)
             card.update_summary()
-        if self.unsaved:
+        if self.too_long and not self.unsaved:
+            n = len(self.too_long)
+            self.save_status.value = (f'<span class="icf-error">{n} answer{"s" * (n != 1)} not saved: a text is '
+                                      f"longer than {MAX_TEXT:,} characters. What you typed is still in the form."
+                                      "</span>")
+            self.retry.layout.display = "none"
+        elif self.unsaved:
             n = len(self.unsaved)
             self.save_status.value = (f'<span class="icf-error">{n} answer{"s" * (n != 1)} not saved yet. '
                                       "What you typed is still in the form.</span>")
@@ -385,8 +447,12 @@ class AssessmentForm:
 
     def submit(self) -> bool:
         """Mark this respondent's answers as submitted for the round (unsaved changes are saved first)."""
-        if not self.retry_unsaved():
+        if not self.retry_unsaved() or self.too_long:
             self.show_review()
+            if self.too_long:
+                self.save_status.value = ('<p class="icf-error" role="alert">Not submitted: shorten the text that '
+                                          f"is longer than {MAX_TEXT:,} characters ({', '.join(self.too_long)}) "
+                                          "first.</p>")
             return False
         try:
             self.respondent = self.store.set_status(self.respondent.id, "submitted",
@@ -556,6 +622,12 @@ class QuestionCard:
         else:
             self.status.value = (f'<span class="icf-error">{style.NOT_SAVED}. '
                                  f"{escape(SAVE_FAILED.format(reason=what))}</span>")
+
+    def show_too_long(self, fields: dict[str, tuple[str, int]], saved: str | None) -> None:
+        """Which text is too long, how long it is and how long it may be; and what else was saved."""
+        parts = [TOO_LONG.format(what=f"Your {name.lower()}", n=n, limit=MAX_TEXT) for name, n in fields.values()]
+        done = f" {style.SAVED}: {escape(saved)}." if saved else ""
+        self.status.value = f'<span class="icf-error">{style.NOT_SAVED}. {escape(" ".join(parts))}</span>{done}'
 
     def set_disabled(self, disabled: bool) -> None:
         for w in (self.choice, self.evidence, self.links, self.comment):

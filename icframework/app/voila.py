@@ -141,4 +141,7 @@ def page_setup():
     accessible roles and names (assets/form.js: each question's choices a radio group named by the question)."""
     from IPython.display import HTML
 
-    return HTML(f"<style>{stylesheet()}</style><script>{asset('flush.js')}\n{asset('form.js')}</script>")
+    from .form import MAX_TEXT
+
+    return HTML(f"<style>{stylesheet()}</style><script>window.icfMaxText = {MAX_TEXT};\n{asset('flush.js')}\n"
+                f"{asset('form.js')}</script>")

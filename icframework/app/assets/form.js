@@ -2,8 +2,8 @@
    reader hears the form as it is meant (icframework.app.form builds the widgets; nothing here saves anything):
    - each question's choices become one radio group named by the question: the radio buttons share a `name`, so
      the browser makes them one Tab stop with arrow keys moving (and choosing) within it;
-   - each text field is named after its label and its question ("Evidence: <question>"), and described by the
-     visible help text above it;
+   - each text field is named after its label and its question ("Evidence: <question>"), described by the
+     visible help text above it, and takes at most window.icfMaxText characters (maxlength; the kernel checks too);
    - the save status (.icf-live) is a live region that announces "Saved" and failed saves;
    - a card's show/hide button says whether the card is open (aria-expanded);
    - the form (or the message a bad link gets) is the page's main landmark;
@@ -34,6 +34,8 @@
       var label = f.querySelector("label.widget-label");
       var input = f.querySelector("textarea, input");
       if (!label || !input) { return; }
+      var max = window.icfMaxText;
+      if (max && input.maxLength !== max) { input.maxLength = max; }
       set(input, "aria-label", label.textContent.trim() + ": " + question);
       var help = f.classList.contains("icf-evidence") ? c.querySelector(".icf-help[id]") : null;
       if (help) { set(input, "aria-describedby", help.id); }
