@@ -129,9 +129,16 @@ def frameworks_show(name, questions):
 
 @frameworks.command("validate")
 @click.argument("path", type=click.Path(path_type=Path))
-def frameworks_validate(path):
+@click.option("--lang", default=None, metavar="CODE",
+              help="Also report every text without a translation in this language (e.g. cy), with its line.")
+def frameworks_validate(path, lang):
     """Validate a framework YAML file or a folder of them; every problem with file and line. Exit 1 if any."""
-    report_problems(validate_path(path), f"{path}: valid.")
+    from ..model.framework import framework_files, translation_problems
+
+    problems = validate_path(path)
+    if lang and not problems:
+        problems = [p for f in framework_files(path) for p in translation_problems(f, lang)]
+    report_problems(problems, f"{path}: valid" + (f", every text translated into {lang}." if lang else "."))
 
 
 @frameworks.command("export")

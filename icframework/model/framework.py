@@ -6,12 +6,13 @@ A framework is a YAML file (see `data/frameworks/` and the README). `load_framew
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticError
 
 from ..config import data_dir
@@ -114,6 +115,31 @@ class Framework(_Frozen):
     tiers: tuple[Tier, ...] = Field(min_length=1)
     principles: tuple[Principle, ...] = Field(min_length=1)
     areas: tuple[Area, ...] = Field(min_length=1)
+    # Other languages' texts by path ("areas[0].questions[2].text"), from `{en: ..., cy: ...}` values in the file.
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict)
+    _localized: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def languages(self) -> list[str]:
+        """The framework's own language first, then those it has translations for."""
+        return [self.language, *sorted(set(self.translations) - {self.language})]
+
+    def localized(self, lang: str) -> Framework:
+        """The framework in `lang`: every text that has a translation in it replaced (others stay in the
+        framework's own language). Codes, weights and structure are the same, so answers are stored once."""
+        if lang == self.language or lang not in self.translations:
+            return self
+        if lang not in self._localized:
+            data = self.model_dump(exclude={"translations"})
+            for path, text in self.translations[lang].items():
+                _set(data, parse_path(path), text)
+            self._localized[lang] = Framework.model_validate({**data, "language": lang})
+        return self._localized[lang]
+
+    def missing_translations(self, lang: str) -> list[str]:
+        """The paths of the texts that have no translation in `lang`."""
+        have = self.translations.get(lang, {})
+        return [path for path in text_paths(self) if path not in have] if lang != self.language else []
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -144,6 +170,80 @@ class Framework(_Frozen):
     def to_data(self) -> dict:
         """Plain data (for JSON, spreadsheets and templates)."""
         return self.model_dump(mode="json")
+
+
+# -- translations -----------------------------------------------------------------------------------------------
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")  # en, cy, ga, pt-BR: BCP 47 language tags
+
+
+def text_paths(fw: Framework) -> list[str]:
+    """Every text of a framework people read, as paths: what a translation covers."""
+    paths = ["title", "description", "labels.principle", "labels.area"]
+    scale = fw.scale
+    paths += [f"scale.levels[{i}].{f}" for i in range(len(scale.levels)) for f in ("label", "description")]
+    paths += [f"scale.{s}.{f}" for s in ("dont_know", "not_applicable") for f in ("label", "description")]
+    paths += [f"tiers[{i}].{f}" for i in range(len(fw.tiers)) for f in ("label", "description")]
+    paths += [f"principles[{i}].{f}" for i in range(len(fw.principles)) for f in ("title", "description")]
+    for ai, area in enumerate(fw.areas):
+        paths += [f"areas[{ai}].title", f"areas[{ai}].description"]
+        for qi, q in enumerate(area.questions):
+            base = f"areas[{ai}].questions[{qi}]"
+            paths += [f"{base}.text", f"{base}.evidence_prompt", *(f"{base}.guidance.{k}" for k in q.guidance)]
+    return paths
+
+
+def parse_path(path: str) -> tuple:
+    """'areas[0].questions[2].guidance.3' -> ('areas', 0, 'questions', 2, 'guidance', 3)."""
+    out: list = []
+    for part in re.findall(r"[^.\[\]]+", path):
+        out.append(int(part) if part.isdigit() else part)
+    return tuple(out)
+
+
+def _set(data, loc: tuple, value) -> None:
+    for key in loc[:-1]:
+        data = data[key]
+    data[loc[-1]] = value
+
+
+def _split_translations(node, default: str, loc: tuple = ()) -> tuple[object, dict, list]:
+    """`node` with every `{lang: text}` mapping replaced by its `default`-language text; the other languages'
+    texts by language and path; and the paths of mappings that lack the default language."""
+    found: dict[str, dict[str, str]] = {}
+    missing: list[tuple] = []
+    if isinstance(node, dict) and node and all(isinstance(k, str) and LANG_RE.match(k) for k in node) \
+            and all(isinstance(v, str) for v in node.values()):
+        for lang, text in node.items():
+            if lang != default:
+                found.setdefault(lang, {})[_path(loc)] = text
+        if default not in node:
+            missing.append(loc)
+        return node.get(default), found, missing
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return node, found, missing
+    out = {} if isinstance(node, dict) else [None] * len(node)
+    for key, value in items:
+        out[key], sub, gaps = _split_translations(value, default, (*loc, key))
+        for lang, texts in sub.items():
+            found.setdefault(lang, {}).update(texts)
+        missing += gaps
+    return out, found, missing
+
+
+def _path(loc: tuple) -> str:
+    """('areas', 0, 'questions', 2, 'guidance', 3) -> 'areas[0].questions[2].guidance.3' (guidance keys are
+    levels, written as plain keys)."""
+    out = ""
+    for i, key in enumerate(loc):
+        if isinstance(key, int) and not (i and loc[i - 1] == "guidance"):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out
 
 
 def _cross_checks(raw: dict) -> list[tuple[tuple, str]]:
@@ -250,6 +350,11 @@ def parse_framework(path: Path) -> Framework:
     raw = plain(doc)
     problems = _resolve_scale(raw, path, doc)
     scale_failed = bool(problems)
+    default = raw.get("language") if isinstance(raw.get("language"), str) else "en"
+    raw, translations, untranslated = _split_translations(raw, default)
+    raw["translations"] = translations
+    problems += [Problem(str(path), line_of(doc, loc), f"no text in the framework's own language ({default}): "
+                         "give it beside the translations", dotted(loc)) for loc in untranslated]
     problems += _guidance_problems(raw, path, doc)
     problems += [Problem(str(path), line_of(doc, loc), msg, dotted(loc)) for loc, msg in _cross_checks(raw)]
     framework = None
@@ -285,6 +390,25 @@ def validate_path(path: Path) -> list[Problem]:
             parse_framework(f)
         except ValidationError as exc:
             problems += exc.problems
+    return problems
+
+
+def translation_problems(path: Path, lang: str) -> list[Problem]:
+    """Every text of a framework file (and of the bundled scale it names) without a translation in `lang`, each
+    with its file and line."""
+    path = Path(path)
+    fw = parse_framework(path)
+    doc = load_yaml(path)
+    scale_name = doc.get("scale") if isinstance(doc.get("scale"), str) else None
+    scale_doc = load_yaml(DATA / "scales" / f"{scale_name}.yaml") if scale_name else None
+    problems = []
+    for text in fw.missing_translations(lang):
+        loc = parse_path(text)
+        if scale_doc is not None and loc[0] == "scale":
+            where, line = DATA / "scales" / f"{scale_name}.yaml", line_of(scale_doc, loc[1:])
+        else:
+            where, line = path, line_of(doc, loc)
+        problems.append(Problem(str(where), line, f"no {lang} translation", text))
     return problems
 
 

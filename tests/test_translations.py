@@ -1,0 +1,65 @@
+"""Frameworks with translations: `{en: ..., cy: ...}` for any text, the framework in one language, and every
+missing translation reported with its file and line."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from icframework.cli import main
+from icframework.errors import ValidationError
+from icframework.model.framework import BUNDLED, parse_framework, text_paths, translation_problems
+
+SOURCE = (BUNDLED / "inclusive-cities.yaml").read_text(encoding="utf-8")
+
+
+def welsh(tmp_path, skip: str | None = None):
+    """inclusive-cities with a Welsh title and a Welsh text for every question except `skip` (a code): each
+    question's `text: "..."` line becomes `text: {en: "...", cy: "..."}`."""
+    lines = SOURCE.replace("title: Inclusive Cities framework",
+                           "title: {en: Inclusive Cities framework, cy: Fframwaith Dinasoedd Cynhwysol}", 1)
+    lines = lines.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().startswith("- code: A") and ".Q" in line:
+            code = line.split("code:")[1].strip()
+            indent, value = lines[i + 1].split("text: ", 1)
+            if code != skip:
+                lines[i + 1] = f'{indent}text: {{en: {value}, cy: "Cwestiwn {code} yn Gymraeg"}}'
+    path = tmp_path / "ic-cy.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_framework_in_welsh_keeps_codes_and_falls_back_to_english(tmp_path):
+    fw = parse_framework(welsh(tmp_path))
+    assert fw.language == "en" and fw.languages == ["en", "cy"]
+    assert fw.title == "Inclusive Cities framework"  # the file's own language
+    cy = fw.localized("cy")
+    assert cy.language == "cy" and cy.title == "Fframwaith Dinasoedd Cynhwysol"
+    assert cy.question("A3.Q2").text == "Cwestiwn A3.Q2 yn Gymraeg"
+    assert [q.code for q in cy.questions] == [q.code for q in fw.questions]  # answers are stored once
+    assert cy.question("A3.Q2").evidence_prompt == fw.question("A3.Q2").evidence_prompt  # not translated: English
+    assert fw.localized("ga") is fw  # a language it has nothing in
+
+
+def test_every_missing_translation_is_reported_at_its_line(tmp_path):
+    path = welsh(tmp_path, skip="A2.Q3")
+    fw = parse_framework(path)
+    problems = [p for p in translation_problems(path, "cy") if p.where.endswith(".text")]
+    assert [p.where for p in problems] == ["areas[1].questions[2].text"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[problems[0].line - 1].strip() == f'text: "{fw.question("A2.Q3").text}"'
+    every = translation_problems(path, "cy")
+    assert len(every) == len(text_paths(fw)) - len(fw.questions)  # all but the title and 34 question texts + 1
+    shown = CliRunner().invoke(main, ["frameworks", "validate", str(path), "--lang", "cy"])
+    assert shown.exit_code == 1 and f"{path}:{problems[0].line}: areas[1].questions[2].text: no cy translation" \
+        in shown.output
+    assert "maturity.yaml" in shown.output  # the scale's texts are in the scale's own file
+
+
+def test_a_translation_without_the_framework_language_is_an_error(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(SOURCE.replace("description:", "description: {cy: Disgrifiad}\nx_description:", 1))
+    with pytest.raises(ValidationError) as err:
+        parse_framework(path)
+    assert any("no text in the framework's own language (en)" in p.message for p in err.value.problems)
