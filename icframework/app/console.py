@@ -206,7 +206,9 @@ class Console:
 
     def _briefs(self) -> None:
         files = ops.brief_files(self.settings.build, self.round.value)
+        keep = self.brief_city.value
         self.brief_city.options = list(files)
+        self.brief_city.value = keep if keep in files else next(iter(files), None)
         self.brief_city.disabled = not files
         self.zip.disabled = not files
         self.zip_link.value = ""
