@@ -152,3 +152,127 @@ def test_a_report_in_the_notebook_is_validated_too(cardiff_report):
         TypstPDFExporter().from_notebook_node(nb)
     with pytest.raises(NotFoundError, match="not an executed icframework workbook"):
         TypstPDFExporter().from_notebook_node(nbformat.v4.new_notebook())
+
+
+# -- the taskforce's own words, and who answered (issue 14) ------------------------------------------------------
+
+def answer(rid, sector, question, level, evidence, when, response="level"):
+    return {"round": ROUND, "city": "cardiff", "respondent_id": rid, "respondent": f"{sector}-{rid}",
+            "sector": sector, "role": "", "status": "open", "question": question, "response": response,
+            "level": level, "evidence": evidence, "links": "", "comment": "", "updated_at": when, "synthetic": False}
+
+
+def test_quotes_are_the_newest_evidence_notes_of_scored_answers_per_area_by_sector_only():
+    import pandas as pd
+
+    from icframework.model.framework import load_framework
+
+    fw = load_framework("inclusive-cities")
+    rows = pd.DataFrame([
+        answer(1, "local-authority", "A1.Q1", 3, "Minutes of the May meeting.", "2020-02-01"),
+        answer(2, "employer", "A1.Q2", 2, "  Our   hiring\nreport.  ", "2020-02-03"),           # newest in A1
+        answer(3, "police", "A1.Q3", 1, "Minutes of the May meeting.", "2020-02-02"),       # same words: once
+        answer(4, "education", "A1.Q4", 4, "A note from someone who opted out.", "2020-02-04"),
+        answer(1, "local-authority", "A1.Q5", None, "Don't know, but here is a note.", "2020-02-05",
+               response="dont_know"),                                                       # not scored
+        answer(2, "employer", "A2.Q1", 2, "   ", "2020-02-06"),                            # blank
+        answer(3, "police", "A2.Q2", 4, "x" * 400, "2020-01-01"),                            # long: cut
+    ])
+    quotes = reports.evidence_quotes(rows, fw, no_quotes={4}, per_area=2, length=50)
+    assert [(q["area"], q["question"], q["sector"], q["text"]) for q in quotes] == [
+        ("A1", "A1.Q2", "employer", "Our hiring report."),
+        ("A1", "A1.Q3", "police", "Minutes of the May meeting."),  # 2 Feb beats 1 Feb for the same words
+        ("A2", "A2.Q2", "police", "x" * 49 + "\u2026"),
+    ]
+    assert quotes[0]["date"] == "2020-02-03"
+    assert all(set(q) == {"area", "question", "sector", "text", "date"} for q in quotes)  # no name, no label
+    assert reports.evidence_quotes(rows, fw, no_quotes={1, 2, 3, 4}) == []
+
+
+def test_opting_out_of_quotes_is_read_from_the_respondents(store):
+    import pandas as pd
+
+    class WithColumn:
+        def respondents_frame(self, round_id):
+            return pd.DataFrame({"respondent_id": [1, 2, 3, 4], "no_quotes": [True, False, None, 1]})
+
+    assert reports.quote_opt_outs(WithColumn(), ROUND) == {1, 4}
+    assert reports.quote_opt_outs(store, ROUND) == set()  # the store has no such column yet: nobody opted out
+    answers = store.answers_frame(ROUND, "cardiff")
+    ids = sorted(int(i) for i in answers["respondent_id"].unique())
+    assert reports.city_report(store, "cardiff", ROUND, no_quotes=set(ids)).quotes == []
+    someone, others = ids[0], answers[answers["respondent_id"] != ids[0]]
+    quotes = reports.city_report(store, "cardiff", ROUND, no_quotes={someone}).quotes
+    assert quotes
+    for q in quotes:  # every quote is what someone else wrote for that question
+        assert ((others["question"] == q.question) & (others["evidence"].str.strip() == q.text)
+                & (others["sector"] == q.sector)).any()
+
+
+def test_a_change_is_marked_when_few_or_different_people_answered(cardiff_report, store):
+    # Cardiff in the demo: this round local-authority-2, public-health-3, voluntary-community-1; the previous
+    # round (cardiff-2019) local-authority-4, police-1, public-health-3, voluntary-community-2: one in both.
+    change = cardiff_report.people_change
+    assert (change.both, change.only_now, change.only_before, change.different) == (1, 2, 3, True)
+    a1 = next(a for a in cardiff_report.areas if a.code == "A1")
+    assert (a1.people, a1.previous_people) == (3, 4) and a1.few_people  # under 5 people in both rounds
+    before = store.answers_frame("cardiff-2019", "cardiff")
+    assert a1.previous_n == int(((before["response"] == "level") & before["question"].str.startswith("A1.")).sum())
+
+
+def test_people_change_compares_labels_and_sectors():
+    import pandas as pd
+
+    def people(*pairs):
+        return pd.DataFrame([{"respondent": label, "sector": sector, "answered": True} for label, sector in pairs])
+
+    same = reports.people_change(people(("a", "x"), ("b", "y")), people(("b", "y"), ("a", "x")))
+    assert same == {"both": 2, "only_now": 0, "only_before": 0, "different": False}
+    moved = reports.people_change(people(("a", "x"), ("b", "y")), people(("a", "z"), ("b", "y"), ("c", "y")))
+    assert moved == {"both": 1, "only_now": 1, "only_before": 2, "different": True}  # a changed sector
+
+
+# -- the HTML brief in a browser ----------------------------------------------------------------------------------
+
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+                                                    "best-practice"]}, "resultTypes": ["violations"]}
+
+
+@pytest.fixture(scope="module")
+def html_briefs(store, cardiff_report, tmp_path_factory):
+    from icframework.analysis import exchange
+    from icframework.render import render_brief_html
+
+    out = tmp_path_factory.mktemp("html")
+    pairs = exchange.round_pairs(store, ROUND)
+    city = exchange.enrich_report(cardiff_report, pairs=pairs)
+    conv = exchange.enrich_convening(reports.convening_report(store, ROUND))
+    (out / "city.html").write_text(render_brief_html(city), encoding="utf-8")
+    (out / "convening.html").write_text(render_brief_html(conv), encoding="utf-8")
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", ["city", "convening"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_html_brief_fits_the_screen_and_axe_finds_nothing(chromium, html_briefs, kind, width):
+    context = chromium.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)  # axe is a script
+    page = context.new_page()
+    page.goto((html_briefs / f"{kind}.html").as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling of the page
+    wider = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest('.scroll'))
+        .map(e => e.tagName)""")
+    assert wider == []  # only a table in its own scroll box may be wider than the screen
+    if kind == "city":
+        links = page.eval_on_selector_all("main a", "els => els.map(a => a.protocol)")
+        assert links and set(links) <= {"http:", "https:"}
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("axe-playwright-python is missing: install the test extra (pip install -e '.[test]')")
+        pytest.skip("axe-playwright-python is missing: install the test extra")
+    violations = Axe().run(page, options=AXE_RULES).response["violations"]
+    assert [f"{v['id']}: {v['help']} {v['nodes'][0]['target']}" for v in violations] == []
+    context.close()

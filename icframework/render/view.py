@@ -11,15 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlsplit
 
 from ..analysis.models import (
+    FEW_PEOPLE,
     ActionsProgress,
     CityInfo,
     CityReport,
     ConveningReport,
+    FrameworkInfo,
     HeatCell,
     PairsPlan,
     Peer,
+    PracticeSuggestion,
+    Quote,
     RoundInfo,
     ScaleLevel,
     ScoreRow,
@@ -63,10 +68,11 @@ def _meta(report: CityReport | ConveningReport) -> list[tuple[str, str]]:
     rnd, fw = report.round, report.framework
     meta = [("Round", round_text(rnd))]
     if rnd.convening_title:
-        when = f", {rnd.convening_when}" if rnd.convening_when else ""
-        meta.append(("Convening", f"{rnd.convening_title}{when}"))
+        meta.append(("Convening", rnd.convening_title))
+    if rnd.convening_when:
+        meta.append(("Date of the round", rnd.convening_when))
     meta.append(("Framework", f"{fw.title or fw.code}, version {fw.version}"))
-    meta.append(("Date", long_date(report.generated_at)))
+    meta.append(("Brief made on", long_date(report.generated_at)))
     return meta
 
 
@@ -97,8 +103,14 @@ def round_text(rnd: RoundInfo) -> str:
     return rnd.title or rnd.id
 
 
-def change_text(item: ScoreRow | HeatCell) -> str:
-    """Arrow and words, so change never depends on colour: '▲ up 3 points (was 55)'."""
+FEW_WORDS = "few people answered"
+DIFFERENT_WORDS = "different people answered"
+
+
+def change_text(item: ScoreRow | HeatCell, different: bool = False) -> str:
+    """Arrow and words, so change never depends on colour: '▲ up 3 points (was 55)', followed by '(few people
+    answered)' when the change rests on few answers (`few_people`) and '(different people answered)' when
+    `different` (the people who answered are not the same in both rounds)."""
     direction = item.direction or "new"
     if item.score is None:
         return "no score this round"
@@ -106,10 +118,70 @@ def change_text(item: ScoreRow | HeatCell) -> str:
         return "new: no earlier score to compare"
     was = f"(was {score_text(item.previous)})"
     if direction == "same":
-        return f"{ARROWS['same']} {was}"
-    points = abs(whole(item.change or 0))
-    amount = "less than 1 point" if points == 0 else plural(points, "point")
-    return f"{ARROWS[direction]} {amount} {was}"
+        text = f"{ARROWS['same']} {was}"
+    else:
+        points = abs(whole(item.change or 0))
+        amount = "less than 1 point" if points == 0 else plural(points, "point")
+        text = f"{ARROWS[direction]} {amount} {was}"
+    if item.few_people:
+        text += f" ({FEW_WORDS})"
+    if different:
+        text += f" ({DIFFERENT_WORDS})"
+    return text
+
+
+def tier_ranges(fw: FrameworkInfo) -> list[tuple[str, str]]:
+    """(stage, range) per tier: ('Foundations', 'under 25'), ('Building', '25 to 49'), ('Sustaining', '75 and
+    over')."""
+    tiers = fw.tiers
+    out = []
+    for i, t in enumerate(tiers):
+        low = whole(t.min)
+        if i + 1 < len(tiers):
+            high = whole(tiers[i + 1].min) - 1
+            out.append((t.label, f"under {high + 1}" if low <= 0 else f"{low} to {high}"))
+        else:
+            out.append((t.label, f"{low} and over" if low > 0 else "any score"))
+    return out
+
+
+def stage_text(fw: FrameworkInfo, tier: str | None) -> str:
+    """'Consolidating, stage 3 of 4' (just the label when the report has no list of tiers)."""
+    labels = [t.label for t in fw.tiers]
+    if not tier:
+        return ""
+    if tier in labels:
+        return f"{tier}, stage {labels.index(tier) + 1} of {len(labels)}"
+    return tier
+
+
+def how_to_read(fw: FrameworkInfo) -> list[str]:
+    """The brief's "how to read" box: what 0-100 means, that Don't know / Not applicable never count as zero,
+    what the stages are (and that they are not the answer levels), and what "few answers" and the change
+    markers mean. Plain words for a council officer: no statistics."""
+    scale = fw.scale
+    dont_know, not_applicable = fw.dont_know or "Don't know", fw.not_applicable or "Not applicable"
+    top = max((lv.value for lv in scale), default=0) or 1
+    points = ", ".join(f"\u201c{lv.label}\u201d {whole(lv.value / top * 100)}" for lv in scale)
+    out = [
+        f"Scores run from 0 to 100: each answer counts the points of the level chosen ({points}) and a score is "
+        "the average of the answers behind it.",
+        f"\u201c{dont_know}\u201d and \u201c{not_applicable}\u201d answers never count as zero: they are left "
+        f"out of the score. \u201c{dont_know}\u201d answers are counted on their own; \u201c{not_applicable}\u201d "
+        "lowers the most a city could score, not its score.",
+    ]
+    ranges = tier_ranges(fw)
+    if ranges:
+        stages = ", ".join(f"{label} ({span})" for label, span in ranges)
+        out.append(f"The overall score puts the city at one of {len(ranges)} stages: {stages}. A stage describes "
+                   "the city as a whole; it is not one of the levels people chose for each question.")
+    thin = fw.thin_threshold
+    out.append(f"Next to each score is the number of answers behind it; \u201cfew answers\u201d means fewer than "
+               f"{thin}, so the score can move a lot when more people answer. A change marked \u201c{FEW_WORDS}\u201d "
+               f"rests on fewer than {FEW_PEOPLE} people (or few answers) in one of the two rounds; "
+               f"\u201c{DIFFERENT_WORDS}\u201d means the people who answered are not the same as last time, so "
+               "part of the change may come from who answered rather than from what the city did.")
+    return out
 
 
 # Heatmap fills in five steps of 20 points, light to dark: dark text on the three light ones, white on the two
@@ -126,7 +198,16 @@ def heat_colours(score: float | None) -> tuple[str, str]:
     return fill, ink
 
 
-def _score_row(item: ScoreRow, thin_words: str) -> dict:
+def _people_change(change) -> str:
+    """'Different people answered: 1 person answered both rounds, 2 only this one and 3 only the previous one.'"""
+    if not change.different:
+        return "The same people answered in both rounds."
+    both = "1 person" if change.both == 1 else f"{change.both} people"
+    return (f"{DIFFERENT_WORDS.capitalize()}: {both} answered both rounds, {change.only_now} only this one and "
+            f"{change.only_before} only the previous one, so part of a change may come from who answered.")
+
+
+def _score_row(item: ScoreRow, thin_words: str, different: bool = False) -> dict:
     score = item.score
     thin = item.thin and score is not None
     return {
@@ -140,13 +221,76 @@ def _score_row(item: ScoreRow, thin_words: str) -> dict:
         "thin": thin,
         "thin_text": thin_words if thin else "",
         "direction": item.direction or "new",
-        "change_text": change_text(item),
+        "change_text": change_text(item, different),
     }
 
 
 def _level_words(levels: list[int], scale: list[ScaleLevel]) -> str:
+    """'4 people: 1 Not started, 1 Emerging, 2 Leading' (lowest level first)."""
     names = {lv.value: lv.label for lv in scale}
-    return ", ".join(f"{names.get(v, v)} ({v})" for v in levels)
+    counts = [(v, levels.count(v)) for v in sorted(set(levels))]
+    people = "1 person" if len(levels) == 1 else f"{len(levels)} people"
+    return f"{people}: " + ", ".join(f"{k} {names.get(v, v)}" for v, k in counts)
+
+
+def spread_words(levels: list[int], scale: list[ScaleLevel]) -> str:
+    """How far apart the answers are, in the scale's words: 'Answers ranged from Emerging to Leading'."""
+    if not levels:
+        return ""
+    names = {lv.value: lv.label for lv in scale}
+    low, high = names.get(min(levels), str(min(levels))), names.get(max(levels), str(max(levels)))
+    return f"Answers ranged from {low} to {high}" if low != high else f"Every answer was {low}"
+
+
+def safe_href(link: str | None) -> str:
+    """`link` when it is an http or https address with a host, else "" (so no other scheme becomes a link)."""
+    if not link:
+        return ""
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return ""
+    return link.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def shorten(text: str, length: int = 150) -> str:
+    """`text` up to `length` characters: whole sentences when they fit, else cut at a word with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= length:
+        return text
+    head = text[:length]
+    end = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+    if end >= length // 3:
+        return head[: end + 1]
+    return head[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "\u2026"
+
+
+def practice_groups(practices: list[PracticeSuggestion]) -> list[dict]:
+    """Practices grouped by why they were suggested (in order), so a reason shared by several is said once:
+    [{"why", "entries": [{title, where, description, source, link, href}]}]."""
+    groups: list[dict] = []
+    for p in practices:
+        item = {"title": p.title,
+                "where": "; ".join(x for x in (", ".join(y for y in (p.city, p.country) if y), ", ".join(p.areas))
+                                   if x),
+                "description": shorten(p.description), "source": p.source or "", "link": (p.link or "").strip(),
+                "href": safe_href(p.link)}
+        if groups and groups[-1]["why"] == p.why:
+            groups[-1]["entries"].append(item)
+        else:
+            groups.append({"why": p.why, "entries": [item]})
+    return groups
+
+
+def quote_groups(quotes: list[Quote], titles: dict[str, str]) -> list[dict]:
+    """Evidence notes per area: [{"code", "title", "entries": [{"text", "sector"}]}], attributed only by sector."""
+    out: list[dict] = []
+    for q in quotes:
+        if not out or out[-1]["code"] != q.area:
+            out.append({"code": q.area, "title": titles.get(q.area, ""), "entries": []})
+        out[-1]["entries"].append({"text": q.text, "sector": sector_label(q.sector) if q.sector else "a member",
+                                 "question": q.question})
+    return out
 
 
 def _heatmap(report: CityReport, labels: dict) -> dict:
@@ -210,10 +354,15 @@ def _actions(actions: ActionsProgress) -> dict:
         state = it.state.replace("_", " ").replace("-", " ")
         if it.days_overdue:
             state = f"overdue by {plural(it.days_overdue, 'day')}"
+        if it.flags:
+            state += "; flagged: " + ", ".join(it.flags)
         owner = it.owner or ""
         rows.append({"title": it.title or it.id, "areas": ", ".join(it.areas),
                      "owner": sector_label(owner) if owner else "", "due": it.due or "", "state": state})
-    return {"summary": f"Action plan{on}: {summary}" + (f" ({plural(total, 'action')} in all)." if total else "."),
+    flagged = (" \u201cFlagged\u201d means an action has no owner, no start date or no due date: the plan cannot "
+               "be followed up until someone fills these in." if actions.flagged else "")
+    return {"summary": f"Action plan{on}: {summary}" + (f" ({plural(total, 'action')} in all)." if total else ".")
+                       + flagged,
             "notice": actions.notice or "", "rows": rows}
 
 
@@ -236,17 +385,17 @@ def city_view(report: CityReport) -> dict:
     heading = city_heading(city)
     empty = not counts.answers and not counts.scored
     dont_know, not_applicable = fw.dont_know or "Don't know", fw.not_applicable or "Not applicable"
-    top = scale[-1].label if scale else "the top level"
-    bottom = scale[0].label if scale else "the lowest level"
 
     meta = _meta(report)
     meta.append(("Compared with", f"{prev} (the city's previous round)" if prev else "no earlier round"))
+    change = report.people_change
+    different = bool(change and change.different)
 
     ev, core = report.evidence, report.core
     key = []
     if not empty:
         key.append({"label": "Overall score", "value": f"{score_text(overall.score)} out of 100",
-                    "strong": overall.tier or "",
+                    "strong": stage_text(fw, overall.tier),
                     "note": f"{overall.tier_description or ''} "
                             f"Based on {answers(overall.n)} that gave a level."
                             + (" Few answers: treat with care." if overall.thin else "")})
@@ -264,13 +413,6 @@ def city_view(report: CityReport) -> dict:
                         "note": f"core questions stand at \u201c{lvl_name}\u201d (level {lvl}) or above "
                                 "on average."})
 
-    how_to_read = (
-        f"Scores run from 0 to 100: 0 means every answer was \u201c{bottom}\u201d and 100 means every answer "
-        f"was \u201c{top}\u201d. \u201c{dont_know}\u201d and \u201c{not_applicable}\u201d answers are never counted "
-        f"as zero. Next to each score is the number of answers behind it; a score marked \u201cfew answers\u201d "
-        "rests on too few people to be sure of and can move a lot when more people answer."
-    )
-
     view = {
         "kind": "city",
         "lang": "en",
@@ -282,7 +424,10 @@ def city_view(report: CityReport) -> dict:
         **_stamp(report),
         "meta": [{"label": k, "value": v} for k, v in meta],
         "labels": labels,
-        "change_heading": "Change since the last round" if prev else "Change",
+        # the people who answered differ for the whole city, so it is said once, on the column (and in words)
+        "change_heading": ("Change since the last round" + (f" ({DIFFERENT_WORDS})" if different else "")
+                           if prev else "Change"),
+        "people_change": _people_change(change) if change else "",
         "sections": {
             "areas": f"{plural_label(labels['area'])}: scores and change since the last round",
             "principles": plural_label(labels["principle"]),
@@ -294,14 +439,14 @@ def city_view(report: CityReport) -> dict:
                        "brief has no scores to show. It lists the sectors expected to answer; once taskforce "
                        "members answer, run the brief again."),
         "key_figures": key,
-        "how_to_read": how_to_read,
+        "how_to_read": how_to_read(fw),
         "overall_tier": overall.tier or "",
         "areas": [_score_row(a, thin_words) for a in report.areas],
         "principles": [_score_row(p, thin_words) for p in report.principles],
         "heatmap": _heatmap(report, labels),
         "disagreements": [
             {"code": d.code, "text": d.text, "n": d.n, "levels_text": _level_words(d.levels, scale),
-             "spread_text": f"spread {d.spread:.1f} levels"}
+             "spread_text": spread_words(d.levels, scale)}
             for d in report.disagreements],
         "sectors": _sectors(report),
     }
@@ -319,13 +464,9 @@ def city_view(report: CityReport) -> dict:
         view[key_name] = [{"kind": kinds.get(s.kind, s.kind), "code": s.code, "title": s.title,
                            "score_text": score_text(s.score)}
                           for s in getattr(report, key_name)]
+    view["quotes"] = quote_groups(report.quotes or [], titles)
     if report.practices:
-        view["practices"] = [
-            {"title": p.title,
-             "where": "; ".join(x for x in (", ".join(y for y in (p.city, p.country) if y), ", ".join(p.areas))
-                                if x),
-             "why": p.why}
-            for p in report.practices]
+        view["practices"] = practice_groups(report.practices)
     if report.peers or report.peers_notice:
         view["peers"] = [_peer(p, titles) for p in report.peers or []]
         view["peers_notice"] = report.peers_notice or ""
@@ -365,6 +506,7 @@ def convening_view(report: ConveningReport) -> dict:
             "name": names[c.slug], "phase": "" if c.phase is None else str(c.phase),
             "respondents": c.respondents, "answers": c.answers,
             "score_text": score_text(o.score), "bar": o.score or 0.0, "tier": o.tier or "",
+            "stage": stage_text(fw, o.tier),
             "thin": o.thin and o.score is not None})
 
     heat_rows = []
@@ -389,13 +531,20 @@ def convening_view(report: ConveningReport) -> dict:
     moves.sort(key=lambda h: (-abs(h.change), names.get(h.city, h.city), h.area))
     rises = [h for h in moves if h.direction == "up"][:5]
     falls = [h for h in moves if h.direction == "down"][:5]
+    different = {c.slug: bool(c.people_change and c.people_change.different) for c in cities}
     changes = [{"city": names.get(h.city, h.city), "code": h.area, "title": titles.get(h.area, ""),
-                "text": change_text(h), "now": score_text(h.score)} for h in rises + falls]
+                "text": change_text(h, different.get(h.city, False)), "now": score_text(h.score)}
+               for h in rises + falls]
+    practices = {}
+    for p in report.practices or []:
+        for code in p.matched[:1]:
+            practices.setdefault(code, []).append(p)
 
     gaps = [{"code": g.area, "title": g.title or titles.get(g.area, ""),
              "text": (f"Below the city's own overall score in {g.low_in} of {g.of} cities "
                       f"(average score {score_text(g.mean)})."),
-             "cities": ", ".join(names.get(s, s) for s in g.cities)}
+             "cities": ", ".join(names.get(s, s) for s in g.cities),
+             "practices": [item for group in practice_groups(practices.get(g.area, [])) for item in group["entries"]]}
             for g in report.common_gaps]
 
     silent = [names[c.slug] for c in cities if not c.answers]
@@ -419,9 +568,9 @@ def convening_view(report: ConveningReport) -> dict:
         "area_heading": plural_label(labels["area"]),
         "empty": not scored,
         "empty_text": f"No city has answers in \u201c{round_text(rnd)}\u201d yet, so there is nothing to compare.",
-        "intro": (f"Scores run from 0 to 100 and sum up each city's self-assessment. A score marked "
-                  f"\u201cfew answers\u201d rests on fewer than {threshold or 'a few'} answers and is left out of "
-                  "the comparisons below."),
+        "intro": (f"Each city's self-assessment summed up in scores out of 100. Scores marked \u201cfew "
+                  f"answers\u201d (fewer than {threshold or 'a few'} answers) are left out of the comparisons."),
+        "how_to_read": how_to_read(fw),
         "silent": ("Cities with no answers this round: " + ", ".join(silent) + ".") if silent else "",
         "cities": city_rows,
         "heatmap": {"areas": [a.code for a in areas], "area_titles": [a.title for a in areas],
