@@ -63,3 +63,26 @@ def test_a_translation_without_the_framework_language_is_an_error(tmp_path):
     with pytest.raises(ValidationError) as err:
         parse_framework(path)
     assert any("no text in the framework's own language (en)" in p.message for p in err.value.problems)
+
+
+def test_the_question_bank_carries_a_column_per_language_both_ways(tmp_path):
+    from icframework.model.spreadsheet import export_xlsx, framework_yaml, import_xlsx, language_column
+
+    fw = parse_framework(welsh(tmp_path, skip="A2.Q3"))
+    bank = tmp_path / "bank.xlsx"
+    export_xlsx(fw, bank)
+    from icframework.files import read_xlsx
+
+    sheets = read_xlsx(bank)
+    header = sheets["questions"][0]
+    assert language_column("text", "cy") == "text::Welsh (cy)" and "text::Welsh (cy)" in header
+    col = header.index("text::Welsh (cy)")
+    texts = {row[0]: row[col] for row in sheets["questions"][1:]}
+    assert texts["A3.Q2"] == "Cwestiwn A3.Q2 yn Gymraeg" and texts["A2.Q3"] == ""  # missing stays visible
+    assert ["title::Welsh (cy)", "Fframwaith Dinasoedd Cynhwysol"] in sheets["framework"]
+    back = import_xlsx(bank)
+    assert back.translations == fw.translations
+    again = tmp_path / "again.yaml"
+    again.write_text(framework_yaml(back), encoding="utf-8")  # written as {en: ..., cy: ...} by hand would be
+    reread = parse_framework(again)
+    assert reread.translations == fw.translations and reread.localized("cy").title == "Fframwaith Dinasoedd Cynhwysol"

@@ -2,10 +2,14 @@
 
 Sheets: `framework` (field, value), `principles`, `areas`, `questions` (one row per question, guidance in one
 column per level, principles comma-separated) and `tiers`. Import lists every mistake with sheet, row and column.
+
+Translations travel as one more column per language beside the texts, named as XLSForm names them:
+`text::Welsh (cy)` (rows `title::Welsh (cy)` in the `framework` sheet); an empty cell is a missing translation.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +18,7 @@ from pydantic import ValidationError as PydanticError
 
 from ..errors import Problem, ValidationError
 from ..store.transfer import xlsx_bytes
-from .framework import Framework, _cross_checks
+from .framework import Framework, _cross_checks, _set, _split_translations, parse_path
 
 META = [
     "code",
@@ -29,6 +33,39 @@ META = [
     "label_area",
 ]
 Q_COLS = ["code", "area", "text", "evidence_prompt", "core", "weight", "principles"]
+META_TEXTS = {"title": "title", "description": "description", "label_principle": "labels.principle",
+              "label_area": "labels.area"}
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish Gaelic", "fr": "French",
+                  "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese", "pl": "Polish",
+                  "ar": "Arabic", "ur": "Urdu", "so": "Somali", "uk": "Ukrainian", "ro": "Romanian"}
+_LANG_COLUMN = re.compile(r"^(?P<base>[^:]+)::(?:.*\((?P<code>[A-Za-z-]+)\)|(?P<bare>[A-Za-z-]+))\s*$")
+
+
+def language_column(base: str, lang: str) -> str:
+    """`text::Welsh (cy)`: the XLSForm way of naming a column in another language."""
+    return f"{base}::{LANGUAGE_NAMES.get(lang, lang)} ({lang})"
+
+
+def split_column(name: str) -> tuple[str, str | None]:
+    """('text', 'cy') for 'text::Welsh (cy)' or 'text::cy'; (name, None) for a column of the own language."""
+    m = _LANG_COLUMN.match(str(name))
+    return (m["base"].strip(), m["code"] or m["bare"]) if m else (str(name), None)
+
+
+def _text_paths(fw: Framework) -> dict[str, list[dict[str, str]]]:
+    """Per sheet, per row: column -> text path (what a translation column of that cell holds)."""
+    levels = [lv.value for lv in fw.scale.levels]
+    qs = [(ai, qi) for ai, a in enumerate(fw.areas) for qi, _ in enumerate(a.questions)]
+    return {
+        "principles": [{k: f"principles[{i}].{k}" for k in ("title", "description")}
+                       for i in range(len(fw.principles))],
+        "areas": [{k: f"areas[{i}].{k}" for k in ("title", "description")} for i in range(len(fw.areas))],
+        "questions": [{"text": f"areas[{a}].questions[{q}].text",
+                       "evidence_prompt": f"areas[{a}].questions[{q}].evidence_prompt",
+                       **{f"guidance_{lv}": f"areas[{a}].questions[{q}].guidance.{lv}" for lv in levels}}
+                      for a, q in qs],
+        "tiers": [{k: f"tiers[{i}].{k}" for k in ("label", "description")} for i in range(len(fw.tiers))],
+    }
 
 
 def framework_sheets(fw: Framework) -> dict[str, pd.DataFrame]:
@@ -58,7 +95,7 @@ def framework_sheets(fw: Framework) -> dict[str, pd.DataFrame]:
         }
         for q in fw.questions
     ]
-    return {
+    sheets = {
         "framework": pd.DataFrame({"field": list(meta), "value": [str(v) for v in meta.values()]}),
         "principles": pd.DataFrame([p.model_dump() for p in fw.principles]),
         "areas": pd.DataFrame(
@@ -67,6 +104,16 @@ def framework_sheets(fw: Framework) -> dict[str, pd.DataFrame]:
         "questions": pd.DataFrame(questions),
         "tiers": pd.DataFrame([t.model_dump() for t in fw.tiers]),
     }
+    paths = _text_paths(fw)
+    for lang in fw.languages[1:]:
+        texts = fw.translations[lang]
+        rows = [(language_column(f, lang), texts.get(path, "")) for f, path in META_TEXTS.items()]
+        sheets["framework"] = pd.concat([sheets["framework"], pd.DataFrame(rows, columns=["field", "value"])],
+                                        ignore_index=True)
+        for sheet, cells in paths.items():
+            for column in cells[0] if cells else {}:
+                sheets[sheet][language_column(column, lang)] = [texts.get(c[column], "") for c in cells]
+    return sheets
 
 
 def export_xlsx(fw: Framework, path: Path) -> Path:
@@ -111,6 +158,19 @@ def import_xlsx(path: Path) -> Framework:
     except ValueError:
         problems.append(Problem(str(path), None, "must be a whole number", where[("thin_threshold",)]))
 
+    translated: dict[str, dict[str, str]] = {}  # text path -> {language: text}, from the ::Language (xx) columns
+    for field, value in meta.items():
+        base, lang = split_column(field)
+        if lang and base in META_TEXTS and value:
+            translated.setdefault(META_TEXTS[base], {})[lang] = value
+
+    def collect(r: dict, prefix: str, columns: dict[str, str]) -> None:
+        """The translations in row `r`'s language columns, for the texts at `prefix` + columns[base]."""
+        for name, value in r.items():
+            base, lang = split_column(name)
+            if lang and base in columns and value:
+                translated.setdefault(f"{prefix}.{columns[base]}", {})[lang] = value
+
     def rows(sheet: str, prefix: str):
         frame = sheets[sheet]
         for i, (_, r) in enumerate(frame.iterrows()):
@@ -122,6 +182,7 @@ def import_xlsx(path: Path) -> Framework:
     for _, excel_row, r in rows("principles", "principles"):
         idx = len(raw["principles"])
         raw["principles"].append({k: r.get(k, "") for k in ("code", "title", "description")})
+        collect(r, f"principles[{idx}]", {"title": "title", "description": "description"})
         for k in ("code", "title", "description"):
             where[("principles", idx, k)] = cell("principles", excel_row, k)
     tiers = []
@@ -137,6 +198,7 @@ def import_xlsx(path: Path) -> Framework:
             )
             minimum = 0.0
         tiers.append({"min": minimum, "label": r.get("label", ""), "description": r.get("description", "")})
+        collect(r, f"tiers[{idx}]", {"label": "label", "description": "description"})
         for k in ("min", "label", "description"):
             where[("tiers", idx, k)] = cell("tiers", excel_row, k)
     raw["tiers"] = tiers
@@ -149,6 +211,7 @@ def import_xlsx(path: Path) -> Framework:
             "questions": [],
         }
         idx = len(areas) - 1
+        collect(r, f"areas[{idx}]", {"title": "title", "description": "description"})
         for k in ("code", "title", "description"):
             where[("areas", idx, k)] = cell("areas", excel_row, k)
     area_index = {code: i for i, code in enumerate(areas)}
@@ -200,11 +263,21 @@ def import_xlsx(path: Path) -> Framework:
         ai = area_index[area]
         qi = len(areas[area]["questions"])
         areas[area]["questions"].append(q)
+        collect(r, f"areas[{ai}].questions[{qi}]", {"text": "text", "evidence_prompt": "evidence_prompt",
+                                                     **{c: f"guidance.{c.split('_', 1)[1]}" for c in guidance_cols}})
         for k in Q_COLS + ["guidance"]:
             where[("areas", ai, "questions", qi, k)] = cell(
                 "questions", excel_row, k if k != "guidance" else "guidance_*"
             )
     raw["areas"] = list(areas.values())
+    default = raw.get("language") or "en"
+    for path, langs in translated.items():
+        loc = parse_path(path)
+        try:
+            _set(raw, loc, {default: _get(raw, loc), **langs})
+        except (KeyError, IndexError):  # a translation of a text left empty: the empty text is reported below
+            continue
+    raw, raw["translations"], _ = _split_translations(raw, default)
 
     from .framework import _resolve_scale
 
@@ -226,6 +299,12 @@ def import_xlsx(path: Path) -> Framework:
     return fw
 
 
+def _get(data, loc: tuple):
+    for key in loc:
+        data = data[key]
+    return data
+
+
 def _nearest(where: dict[tuple, str], loc: tuple) -> str:
     for n in range(len(loc), 0, -1):
         if loc[:n] in where:
@@ -239,7 +318,16 @@ def framework_yaml(fw: Framework) -> str:
     """The framework as YAML (scale by name when it is a bundled one)."""
     data = fw.to_data()
     data["scale"] = fw.scale.code
+    translations = data.pop("translations")
     for area in data["areas"]:
         for q in area["questions"]:
             q["guidance"] = {int(k): v for k, v in q["guidance"].items()}
+    by_path: dict[str, dict[str, str]] = {}
+    for lang, texts in translations.items():
+        for path, text in texts.items():
+            by_path.setdefault(path, {})[lang] = text
+    for path, langs in by_path.items():  # each translated text as {en: ..., cy: ...}, as it is written by hand
+        loc = parse_path(path)
+        if loc[0] != "scale":
+            _set(data, loc, {fw.language: _get(data, loc), **langs})
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
