@@ -86,3 +86,19 @@ def test_the_question_bank_carries_a_column_per_language_both_ways(tmp_path):
     again.write_text(framework_yaml(back), encoding="utf-8")  # written as {en: ..., cy: ...} by hand would be
     reread = parse_framework(again)
     assert reread.translations == fw.translations and reread.localized("cy").title == "Fframwaith Dinasoedd Cynhwysol"
+
+
+def test_the_xlsform_has_labels_in_every_language_and_converts_cleanly(tmp_path):
+    from pyxform.xls2xform import convert
+
+    from icframework.store import Store
+    from icframework.store.xlsform import export_xlsform
+
+    store = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    store.create_round("r1", str(welsh(tmp_path)), title="Round one")
+    path = export_xlsform(store, "r1", tmp_path / "form.xlsx")
+    warnings: list[str] = []
+    result = convert(xlsform=str(path), warnings=warnings)
+    assert warnings == [] and result.warnings == []
+    assert 'lang="Welsh (cy)"' in result.xform and "Cwestiwn A3.Q2 yn Gymraeg" in result.xform
+    assert 'lang="English (en)"' in result.xform  # and the framework's own language

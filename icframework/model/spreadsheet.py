@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticError
 from ..errors import Problem, ValidationError
 from ..store.transfer import xlsx_bytes
 from .framework import Framework, _cross_checks, _set, _split_translations, parse_path
+from .types import language_column
 
 META = [
     "code",
@@ -35,15 +36,7 @@ META = [
 Q_COLS = ["code", "area", "text", "evidence_prompt", "core", "weight", "principles"]
 META_TEXTS = {"title": "title", "description": "description", "label_principle": "labels.principle",
               "label_area": "labels.area"}
-LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish Gaelic", "fr": "French",
-                  "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese", "pl": "Polish",
-                  "ar": "Arabic", "ur": "Urdu", "so": "Somali", "uk": "Ukrainian", "ro": "Romanian"}
 _LANG_COLUMN = re.compile(r"^(?P<base>[^:]+)::(?:.*\((?P<code>[A-Za-z-]+)\)|(?P<bare>[A-Za-z-]+))\s*$")
-
-
-def language_column(base: str, lang: str) -> str:
-    """`text::Welsh (cy)`: the XLSForm way of naming a column in another language."""
-    return f"{base}::{LANGUAGE_NAMES.get(lang, lang)} ({lang})"
 
 
 def split_column(name: str) -> tuple[str, str | None]:

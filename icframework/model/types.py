@@ -38,6 +38,17 @@ SECTORS: dict[str, str] = {
 Sector = Literal[tuple(SECTORS)]  # type: ignore[valid-type]
 
 
+# Languages by code, with the names the XLSForm convention puts in column names (`label::Welsh (cy)`).
+LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish Gaelic", "fr": "French",
+                  "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese", "pl": "Polish",
+                  "ar": "Arabic", "ur": "Urdu", "so": "Somali", "uk": "Ukrainian", "ro": "Romanian"}
+
+
+def language_column(column: str, code: str) -> str:
+    """`label::Welsh (cy)`: a column of one language, as XLSForm names them."""
+    return f"{column}::{LANGUAGE_NAMES.get(code, code)} ({code})"
+
+
 def is_slug(value: object) -> bool:
     return isinstance(value, str) and len(value) <= SLUG_MAX and bool(SLUG_RE.match(value))
 

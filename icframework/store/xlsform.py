@@ -35,14 +35,13 @@ from ..cells import unguard
 from ..errors import ICFError, NotFoundError, Problem, ValidationError
 from ..files import atomic_write, read_xlsx
 from ..model.framework import Framework, Question
+from ..model.types import language_column
 from .schema import audit_log
 from .store import Respondent, Round, Store
 from .transfer import xlsx_bytes
 
 TEXT_FIELDS = ("evidence", "links", "comment")
 HIDDEN = ("icf_round", "icf_city", "icf_respondent")
-LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish Gaelic", "fr": "French",
-                  "es": "Spanish", "de": "German", "pt": "Portuguese", "it": "Italian", "ar": "Arabic"}
 SUBMISSION_ACTION = "xlsform_submission"
 MAX_TEXT = 20000  # as Store.save_answer: checked up front so that no save fails half-way through an import
 
@@ -69,19 +68,13 @@ def question_code(column: str) -> tuple[str, str] | None:
     return f"A{int(m[1])}.Q{int(m[2])}", (m[3] or "value").lower()
 
 
-def language_column(column: str, code: str) -> str:
-    """`label::English (en)`: the XLSForm column of one language (more languages add more such columns)."""
-    return f"{column}::{LANGUAGE_NAMES.get(code, code)} ({code})"
-
-
 # -- export -----------------------------------------------------------------------------------------------------
 def xlsform_sheets(fw: Framework, rnd: Round, *, city: str | None = None,
                    respondent: Respondent | None = None) -> dict[str, pd.DataFrame]:
     """The survey, choices and settings sheets of the round's form: one group per area; per question the scale
     (each level with the question's own guidance) plus Don't know and Not applicable, then evidence, links and a
-    comment; hidden fields for the round, the city and the respondent (with defaults when given)."""
-    lang = fw.language
-    label, hint = language_column("label", lang), language_column("hint", lang)
+    comment; hidden fields for the round, the city and the respondent (with defaults when given). Labels in
+    every language the framework has (`label::Welsh (cy)` beside `label::English (en)`)."""
     survey: list[dict] = [
         {"type": "hidden", "name": "icf_round", "default": rnd.id},
         {"type": "hidden", "name": "icf_city", "default": city or ""},
@@ -89,31 +82,49 @@ def xlsform_sheets(fw: Framework, rnd: Round, *, city: str | None = None,
     ]
     choices: list[dict] = []
     for area in fw.areas:
-        survey.append({"type": "begin_group", "name": field_name(area.code), label: f"{area.code} {area.title}",
-                       hint: area.description})
+        survey.append({"type": "begin_group", "name": field_name(area.code)})
         for q in area.questions:
             name = field_name(q.code)
-            survey += [
-                {"type": f"select_one {name}_levels", "name": name, label: f"{q.code} {q.text}",
-                 hint: "Core question" if q.core else "Additional question"},
-                {"type": "text", "name": f"{name}_evidence", label: q.evidence_prompt, "appearance": "multiline"},
-                {"type": "text", "name": f"{name}_links", label: "Links (web addresses, one per line)",
-                 "appearance": "multiline"},
-                {"type": "text", "name": f"{name}_comment", label: "Comment", "appearance": "multiline"},
-            ]
-            choices += [{"list_name": f"{name}_levels", "name": value, label: text}
-                        for value, text in _choices(fw, q)]
+            survey += [{"type": f"select_one {name}_levels", "name": name},
+                       {"type": "text", "name": f"{name}_evidence", "appearance": "multiline"},
+                       {"type": "text", "name": f"{name}_links", "appearance": "multiline"},
+                       {"type": "text", "name": f"{name}_comment", "appearance": "multiline"}]
+            choices += [{"list_name": f"{name}_levels", "name": value} for value, _text in _choices(fw, q)]
         survey.append({"type": "end_group"})
+    columns = ["type", "name"]
+    for lang in fw.languages:  # the same rows, labelled in each language
+        local = fw.localized(lang)
+        label, hint = language_column("label", lang), language_column("hint", lang)
+        columns += [label, hint]
+        texts, options = _labels(local), [text for q in local.questions for _value, text in _choices(local, q)]
+        for row, (text, help_text) in zip(survey[3:], texts, strict=True):
+            row[label], row[hint] = text, help_text
+        for choice, text in zip(choices, options, strict=True):
+            choice[label] = text
     form_id = "-".join(["icf", rnd.id, *([city] if city else []), *([str(respondent.id)] if respondent else [])])
     settings = {"form_title": f"{fw.title}: {rnd.title}", "form_id": form_id, "version": fw.version,
-                "default_language": f"{LANGUAGE_NAMES.get(lang, lang)} ({lang})",
+                "default_language": language_column("", fw.language).removeprefix("::"),
                 "instance_name": "concat(${icf_city}, ' ', ${icf_respondent}, ' ', ${icf_round})"}
-    columns = ["type", "name", label, hint, "appearance", "default"]
     return {
-        "survey": pd.DataFrame(survey, columns=columns).astype(object).where(lambda d: d.notna(), None),
-        "choices": pd.DataFrame(choices, columns=["list_name", "name", label]),
+        "survey": pd.DataFrame(survey, columns=[*columns, "appearance", "default"]).astype(object)
+        .where(lambda d: d.notna(), None),
+        "choices": pd.DataFrame(choices, columns=["list_name", "name",
+                                                  *(language_column("label", lang) for lang in fw.languages)]),
         "settings": pd.DataFrame([settings]),
     }
+
+
+def _labels(fw: Framework) -> list[tuple[str, str | None]]:
+    """(label, hint) of every survey row after the hidden fields, in one language (the framework's texts; the
+    few words of the form itself are English until the interface is translated)."""
+    out: list[tuple[str, str | None]] = []
+    for area in fw.areas:
+        out.append((f"{area.code} {area.title}", area.description))
+        for q in area.questions:
+            out += [(f"{q.code} {q.text}", "Core question" if q.core else "Additional question"),
+                    (q.evidence_prompt, None), ("Links (web addresses, one per line)", None), ("Comment", None)]
+        out.append((None, None))  # end_group
+    return out
 
 
 def _choices(fw: Framework, q: Question) -> list[tuple[str, str]]:
