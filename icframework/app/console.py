@@ -60,6 +60,7 @@ def preload(env: Mapping[str, str] | None = None) -> ConsoleApp:
             store.framework_for(r.id)
         except ICFError:
             log.exception("cannot load the framework of round %s", r.id)
+    ops.programme_cities(settings.cities)  # read once, before anyone connects
     return ConsoleApp(store, settings, env.get("ICF_FORM_URL") or ConsoleApp.form_url)
 
 
@@ -176,9 +177,7 @@ class Console:
         self.status.value = (pages.synthetic_badge(rnd.synthetic)
                              + f"<p>{pages.escape(rnd.title or rnd.id)} ({pages.escape(rnd.id)}) is {state}.</p>")
         self.toggle.description = "Reopen the round" if rnd.closed else "Close the round"
-        from ..model.cities import load_cities
-
-        cities = [(c.name, c.slug) for c in load_cities(self.settings.cities)]
+        cities = [(c.name, c.slug) for c in ops.programme_cities(self.settings.cities)]
         self.progress.value = progress_html(ops.progress_table(self.store, rnd.id, self.settings.cities),
                                             dict((slug, name) for name, slug in cities))
         keep = self.city.value

@@ -17,6 +17,21 @@ from ..config import Settings
 from ..store import Store
 
 LINK_COLUMNS = ["round", "city", "sector", "role", "label", "respondent", "link"]
+_CITIES: dict[tuple, list] = {}
+
+
+def programme_cities(root: Path | None = None) -> list:
+    """The programme's cities (`model.cities.load_cities`), read again only when a city file changes: parsing
+    500 city files takes about a second, and the console needs them at every redraw."""
+    from ..model.cities import example_cities, load_cities
+
+    folder = Path(root or example_cities())
+    stamp = tuple(sorted((p.parent.name, p.stat().st_mtime_ns) for p in folder.glob("*/city.yaml")))
+    key = (str(folder), stamp)
+    if key not in _CITIES:
+        _CITIES.clear()
+        _CITIES[key] = load_cities(root)
+    return _CITIES[key]
 
 
 def progress_table(store: Store, round_id: str, cities_root: Path | None = None) -> pd.DataFrame:
@@ -27,7 +42,6 @@ def progress_table(store: Store, round_id: str, cities_root: Path | None = None)
     The cities are those with people in the round; their expected sectors come from their city files (a city
     not in the programme's files lists only the sectors it has people in)."""
     from ..analysis.summary import round_progress
-    from ..model.cities import load_cities
 
     progress = round_progress(store, round_id)
     people = store.respondents_frame(round_id)
@@ -37,7 +51,7 @@ def progress_table(store: Store, round_id: str, cities_root: Path | None = None)
     not_started = (people.assign(idle=~people["respondent_id"].isin(started))
                    .groupby(["city", "sector"])["idle"].sum())
     questions = len(store.framework_for(round_id).questions)
-    expected = {c.slug: list(c.taskforce_sectors) for c in load_cities(cities_root)}
+    expected = {c.slug: list(c.taskforce_sectors) for c in programme_cities(cities_root)}
     have = set(zip(progress["city"], progress["sector"], strict=True))
     extra = [{"city": city, "sector": sector, "people": 0, "submitted": 0, "answered": 0, "of": 0, "share": "–"}
              for city in sorted(set(progress["city"]) | set(people["city"]))
