@@ -103,15 +103,23 @@ def test_a_round_from_creation_to_closing(programme):
                                                                                           "reopen_round"]
 
 
-def test_a_round_pins_its_framework_file(programme, tmp_path):
+def test_a_round_keeps_its_framework_whatever_the_file_becomes(programme, tmp_path):
     own = tmp_path / "own.yaml"
     own.write_bytes((BUNDLED / "inclusive-cities.yaml").read_bytes())
     icf(programme, "rounds", "create", "r1", "--title", "First", "--framework", str(own))
     store = Store(f"sqlite:///{programme / 'icf.sqlite3'}")
-    assert len(store.framework_for("r1").questions) == 35
-    own.write_text(own.read_text().replace("version: ", "version: 9", 1))
-    with pytest.raises(ICFError, match="has changed since round 'r1' \\(First\\) was created"):
-        Store(store.url).framework_for("r1")
+    first = store.framework_for("r1")
+    assert len(first.questions) == 35
+    edited = own.read_text().replace('version: "1.1.0"', 'version: "2.0.0"', 1)
+    edited = edited.replace(first.question("A1.Q1").text, "A reworded first question?", 1)
+    own.write_text(edited)
+    kept = Store(store.url).framework_for("r1")  # a new store object: nothing cached
+    assert kept.version == first.version and kept.question("A1.Q1").text == first.question("A1.Q1").text
+    icf(programme, "rounds", "create", "r2", "--title", "Second", "--framework", str(own))
+    newer = Store(store.url).framework_for("r2")  # new rounds take the new version
+    assert newer.version == "2.0.0" and newer.question("A1.Q1").text == "A reworded first question?"
+    own.unlink()  # even without the file, the rounds keep theirs
+    assert Store(store.url).framework_for("r1").version == first.version
 
 
 def test_cities_add_validates_before_writing(programme):

@@ -194,3 +194,20 @@ def test_eight_processes_saving_at_once_lose_nothing(db_url):
     frame = store.answers_frame("r1")
     assert (frame.groupby("respondent_id").size() == len(questions)).all()
     assert frame["evidence"].str.startswith("evidence ").all()
+
+
+def test_a_person_can_ask_not_to_be_quoted_and_choose_a_language(tmp_path):
+    from icframework.analysis.reports import quote_opt_outs
+
+    store = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    store.create_round("r1", "inclusive-cities")
+    quiet, _ = store.add_respondent("r1", "cardiff", "employer", no_quotes=True, lang="cy")
+    other, _ = store.add_respondent("r1", "cardiff", "housing")
+    assert (quiet.no_quotes, quiet.lang, other.no_quotes, other.lang) == (True, "cy", False, None)
+    assert quote_opt_outs(store, "r1") == {quiet.id}
+    assert store.set_choices(other.id, no_quotes=True, lang="cy").lang == "cy"
+    assert store.set_choices(quiet.id, no_quotes=False, lang="").lang is None
+    assert quote_opt_outs(store, "r1") == {other.id}
+    audit = store.audit_frame()
+    assert list(audit[audit.action == "choice"][["field", "old", "new"]].itertuples(index=False, name=None)) == [
+        ("no_quotes", "False", "True"), ("lang", None, "cy"), ("no_quotes", "True", "False"), ("lang", "cy", None)]

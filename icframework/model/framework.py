@@ -339,10 +339,11 @@ def _guidance_problems(raw: dict, path: Path, doc) -> list[Problem]:
     return out
 
 
-def parse_framework(path: Path) -> Framework:
-    """Load and validate one framework file; raise ValidationError listing every problem."""
+def parse_framework(path: Path, data: bytes | None = None) -> Framework:
+    """Load and validate one framework file (or its text `data`, named `path`); raise ValidationError listing every
+    problem."""
     path = Path(path)
-    doc = load_yaml(path)
+    doc = load_yaml(path, data)
     if not isinstance(doc, dict):
         raise ValidationError(
             [Problem(str(path), 1, "a framework file must be a mapping (code:, title:, ...)")]
@@ -438,6 +439,12 @@ def framework_digest(name_or_path: str | Path) -> str:
     import hashlib
 
     return hashlib.sha256(framework_file(name_or_path).read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=32)
+def framework_from_text(name: str, text: str) -> Framework:
+    """A framework from the text a round kept of it (`name` for messages); cached by content."""
+    return parse_framework(Path(name), text.encode("utf-8"))
 
 
 def load_framework(name_or_path: str | Path) -> Framework:

@@ -13,16 +13,17 @@ from ruamel.yaml.error import MarkedYAMLError
 from ..errors import Problem, ValidationError
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse `path`; a syntax error becomes a ValidationError with its line.
+def load_yaml(path: Path, data: bytes | None = None) -> Any:
+    """Parse `path` (or `data`, named `path` in messages); a syntax error becomes a ValidationError with its line.
 
     Parsed documents are cached by content (a batch reads the same files for every city): treat the result as
     read-only and take `plain(doc)` to get data to change.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ValidationError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValidationError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
     return _parse(str(path), data)
 
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from ..errors import ICFError
 
-HEAD = "0003"  # the newest migration in versions/ (tests/test_store_migrations.py checks it)
+HEAD = "0004"  # the newest migration in versions/ (tests/test_store_migrations.py checks it)
 PREVIOUS_RELEASE = "0001"  # the schema of the release before migrations (its stores carry no version)
 LEGACY_TABLES = {"rounds", "respondents", "answers", "audit_log"}
 LOCK_KEY = 0x1CF5_70E5  # PostgreSQL advisory lock held while the schema changes

@@ -24,6 +24,7 @@ rounds = sa.Table(
     sa.Column("framework", sa.Text, nullable=False),
     sa.Column("framework_version", sa.String(40), nullable=False),
     sa.Column("framework_digest", sa.String(64)),  # SHA-256 of the framework file the round was created with
+    sa.Column("framework_snapshot", sa.Text),  # that file's text: the round keeps its framework whatever changes
     sa.Column("convening", sa.String(80)),
     sa.Column("opens", sa.Date),
     sa.Column("closes", sa.Date),
@@ -46,6 +47,8 @@ respondents = sa.Table(
     sa.Column("synthetic", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("no_quotes", sa.Boolean, nullable=False, default=False, server_default=sa.false()),  # never quoted
+    sa.Column("lang", sa.String(20)),  # the language their form opens in; null: the framework's own
     sa.UniqueConstraint("round_id", "city", "label"),
 )
 

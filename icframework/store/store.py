@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import AccessDenied, ICFError, NotFoundError
-from ..model.framework import Framework, framework_digest, load_framework
+from ..model.framework import Framework, framework_digest, framework_file, framework_from_text, load_framework
 from ..model.types import check_slug
 from . import migrate
 from .schema import answers, audit_log, respondents, rounds, store_revision
@@ -56,6 +56,8 @@ class Respondent:
     label: str
     status: str
     synthetic: bool
+    no_quotes: bool = False  # asked not to be quoted in briefs
+    lang: str | None = None  # the language their form opens in; None: the framework's own
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ class Store:
                     framework=framework,
                     framework_version=fw.version,
                     framework_digest=framework_digest(framework),
+                    framework_snapshot=framework_file(framework).read_text(encoding="utf-8"),
                     convening=convening,
                     synthetic=synthetic,
                     opens=opens,
@@ -203,10 +206,17 @@ class Store:
         return self.get_round(round_id)
 
     def framework_for(self, round_id: str) -> Framework:
-        """The round's framework, checked against the file the round was created with: a framework edited after
-        that is refused for this round (its answers would be read against other questions)."""
+        """The round's framework as it was when the round was created (the store keeps its text), so a later edit
+        of the file, or an icframework upgrade that changes a bundled framework, leaves the round as it was;
+        new rounds take the new version. A round made before the store kept the text is checked against the
+        file instead: an edited file is refused for it (its answers would be read against other questions)."""
         if round_id not in self._frameworks:
             rnd = self.get_round(round_id)
+            with self.engine.connect() as conn:
+                kept = conn.execute(sa.select(rounds.c.framework_snapshot).where(rounds.c.id == round_id)).scalar()
+            if kept is not None:
+                self._frameworks[round_id] = framework_from_text(f"{rnd.framework} (as kept by round {rnd.id})", kept)
+                return self._frameworks[round_id]
             if rnd.framework_digest and framework_digest(rnd.framework) != rnd.framework_digest:
                 raise ICFError(
                     f"the framework {rnd.framework} has changed since round {rnd.id!r} ({rnd.title}) was created: "
@@ -226,6 +236,8 @@ class Store:
         label: str | None = None,
         synthetic: bool = False,
         with_code: bool = True,
+        no_quotes: bool = False,
+        lang: str | None = None,
     ) -> tuple[Respondent, str | None]:
         """Create a respondent; returns it and its access code (shown once; only its hash is stored).
 
@@ -251,15 +263,18 @@ class Store:
                 label = f"{sector}-{n}"
             elif label in taken:
                 raise ICFError(f"the label {label!r} is taken in {city} for round {round_id}: choose another")
-            rid = self._insert_respondent(conn, round_id, city, sector, role, label, code, synthetic, "facilitator")
+            rid = self._insert_respondent(conn, round_id, city, sector, role, label, code, synthetic, "facilitator",
+                                          no_quotes=no_quotes, lang=lang)
         return self.respondent(rid), code
 
     def _insert_respondent(self, conn, round_id: str, city: str, sector: str, role: str, label: str,
-                           code: str | None, synthetic: bool, actor: str) -> int:
+                           code: str | None, synthetic: bool, actor: str, *, no_quotes: bool = False,
+                           lang: str | None = None) -> int:
         """Insert a respondent, with its audit row, in the open transaction `conn`; returns its id."""
         rid = conn.execute(respondents.insert().values(
             round_id=round_id, city=city, sector=sector, role=role, label=label,
             code_hash=hash_code(code) if code else None, status="open", synthetic=synthetic, created_at=now(),
+            no_quotes=no_quotes, lang=lang,
         )).inserted_primary_key[0]
         self._audit(conn, actor, "add_respondent", respondent_id=rid, city=city, round_id=round_id,
                     new=f"{label} ({sector})")
@@ -291,6 +306,21 @@ class Store:
                 checked.append((found[i], question, _normalise(changes, fw)))
             self._write_answers(conn, checked, actor)
         return len(items)
+
+    def set_choices(self, respondent_id: int, *, no_quotes: bool | None = None, lang: str | None = None,
+                    actor: str = "facilitator") -> Respondent:
+        """Record a person's choices: not to be quoted in briefs, and the language their form opens in
+        ("" for the framework's own). Audited; None leaves a choice as it is."""
+        changes = {k: v for k, v in (("no_quotes", no_quotes), ("lang", lang)) if v is not None}
+        if "lang" in changes:
+            changes["lang"] = changes["lang"] or None
+        with self.engine.begin() as conn:
+            row = self._lock_respondent(conn, respondent_id)
+            conn.execute(respondents.update().where(respondents.c.id == respondent_id).values(**changes))
+            for field, value in changes.items():
+                self._audit(conn, actor, "choice", respondent_id=respondent_id, city=row["city"],
+                            round_id=row["round_id"], field=field, old=_text(row[field]), new=_text(value))
+        return self.respondent(respondent_id)
 
     def respondent(self, respondent_id: int) -> Respondent:
         with self.engine.connect() as conn:
@@ -490,6 +520,8 @@ class Store:
             respondents.c.label,
             respondents.c.status,
             respondents.c.synthetic,
+            respondents.c.no_quotes,
+            respondents.c.lang,
         ).where(respondents.c.status != "erased")  # what analyses count: erased people are gone from them
         if round_id:
             q = q.where(respondents.c.round_id == round_id)
@@ -582,6 +614,8 @@ def _respondent(row) -> Respondent:
         row["label"],
         row["status"],
         bool(row["synthetic"]),
+        bool(row.get("no_quotes", False)),
+        row.get("lang"),
     )
 
 
