@@ -319,6 +319,6 @@ def issued_html(rows: list[dict]) -> str:
     table = pages.table(["City", "Sector", "Role", "Label", "Link"],
                         [(r["city"], r["sector"], r["role"], r["label"], r["link"]) for r in rows],
                         caption="Links issued in this session (shown once)")
-    csv = pages.download(ops.links_csv(rows), "links.csv", f"Download these {len(rows)} links (CSV, for a mail "
-                         "merge)", "text/csv")
+    what = "this link" if len(rows) == 1 else f"these {len(rows)} links"
+    csv = pages.download(ops.links_csv(rows), "links.csv", f"Download {what} (CSV, for a mail merge)", "text/csv")
     return f"{table}<p>{csv}</p>"
