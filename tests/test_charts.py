@@ -96,7 +96,7 @@ def test_area_chart_svg_shows_values_notice_and_escapes_names():
     assert svg.lstrip().startswith("<svg")
     for expected in ("56 (n=5)", "25 (n=1, thin)", "no score (n=0)", NOTICE):
         assert expected in texts
-    assert "<b>" not in svg and "Exton &lt;b&gt; (r2): Area scores" in texts
+    assert "<b>" not in svg and "Exton &lt;b&gt;, r2: Area scores" in texts
 
 
 def test_real_report_has_no_synthetic_subtitle():

@@ -97,16 +97,16 @@ def convening_heatmap(convening: ConveningReport) -> Figure:
     names = {c.slug: c.name for c in convening.cities}
     rows = [{"city": names.get(h.city, h.city), "area": h.area, "score": h.score, "n": h.n,
              "thin": h.thin, "label": _cell_label(h, change=True)} for h in convening.heatmap]
-    title = f"{area_label} scores by city, {convening.round.id}"
+    title = f"{area_label} scores by city, {convening.round.title or convening.round.id}"
     spec = _heatmap(_title(convening, title), rows, row="city", row_title="City", col="area", col_title=area_label,
                     tooltip=[])
     lines = []
     for c in convening.cities:
         cells = [f"{r['area']} {r['label']}" for r in rows if r["city"] == c.name]
         lines.append(f"{c.name}: " + ", ".join(cells) + ".")
-    alt = (f"Heatmap of {area_label.lower()} scores (0 to 100) for {len(convening.cities)} cities in round "
-           f"{convening.round.id}; in brackets the change since each city's previous round. " + " ".join(lines)
-           + _thin_note(rows, convening) + _synthetic_note(convening))
+    alt = (f"Heatmap of {area_label.lower()} scores (0 to 100) for {len(convening.cities)} cities in "
+           f"{convening.round.title or convening.round.id}; in brackets the change since each city's previous "
+           "round. " + " ".join(lines) + _thin_note(rows, convening) + _synthetic_note(convening))
     return Figure(spec, alt)
 
 
@@ -188,9 +188,10 @@ def _title(report: CityReport | ConveningReport, text: str) -> dict:
 
 
 def _who(report: CityReport | ConveningReport) -> str:
+    """Whose chart, as people read it: the city and the round's title (never the round's id)."""
     if isinstance(report, CityReport):
-        return f"{report.city.name} ({report.round.id})"
-    return f"round {report.round.id}"
+        return f"{report.city.name}, {report.round.title or report.round.id}"
+    return report.round.title or report.round.id
 
 
 def _score_label(item: ScoreRow) -> str:

@@ -27,6 +27,7 @@ import ipywidgets as W
 from .. import style
 from ..config import Settings
 from ..errors import AccessDenied, ICFError, NotFoundError
+from ..model.types import sector_label
 from ..store import Store
 from . import pages
 from .form import message_page, parse_link
@@ -255,7 +256,7 @@ def dashboard_html(view: CityView) -> str:
                  f'<div class="icf-tile">Answers with evidence<strong>{evidence}</strong>of scored answers</div>'
                  "</div>")
     if r.sectors.missing and not view.sector:
-        parts.append(f"<p>No answers yet from: {esc(', '.join(r.sectors.missing))}.</p>")
+        parts.append(f"<p>No answers yet from: {esc(', '.join(sector_label(s) for s in r.sectors.missing))}.</p>")
 
     parts.append(f"<h2>Scores by {esc(labels.area.lower())}</h2>")
     parts.append(pages.figure(charts.area_chart(r), f"{labels.area} scores"))
