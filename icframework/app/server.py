@@ -89,6 +89,8 @@ class FailureLimiter:
         return times
 
     def wait(self, address: str) -> int:
+        if self.limit <= 0:  # no limit
+            return 0
         now = self.clock()
         self._sweep(now)
         if address not in self._failures:
@@ -101,6 +103,8 @@ class FailureLimiter:
         return max(1, int(times[0] + self.window - now + 0.999))
 
     def fail(self, address: str) -> None:
+        if self.limit <= 0:
+            return
         now = self.clock()
         self._recent(address, now).append(now)
 
@@ -137,6 +141,9 @@ PAGE_CSS = (
     "h1{color:" + style.PRIMARY + ";font-size:1.6rem;line-height:1.25;margin:0 0 1rem}"
     "p{font-size:1.1rem;margin:0;padding:.75rem 1rem;background:" + style.SURFACE + ";border-left:6px solid "
     + style.ACCENT + ";overflow-wrap:anywhere}"
+    ".again{display:inline-block;margin-top:1.25rem;padding:.6rem 1.2rem;background:" + style.PRIMARY + ";color:"
+    + style.BACKGROUND + ";border-radius:4px;font-weight:bold;text-decoration:none}"
+    ".again:focus{outline:3px solid " + style.ACCENT + ";outline-offset:2px}"
 )
 
 
@@ -146,8 +153,9 @@ def static_page(refusal: Refusal) -> str:
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(refusal.title)}</title><style>{PAGE_CSS}</style></head>"
-            f'<body><main><h1>{escape(refusal.title)}</h1><p role="alert">{escape(refusal.text)}</p></main>'
-            "</body></html>\n")
+            f'<body><main><h1>{escape(refusal.title)}</h1><p role="alert">{escape(refusal.text)}</p>'
+            + ('<a class="again" href="">Try again</a>' if refusal.status == 503 else "")
+            + "</main></body></html>\n")
 
 
 PAGE_HEADERS = {
@@ -296,7 +304,8 @@ def _classes():
         check: Check | None = None  # set by serve(): Check(query string) -> Refusal or None; None lets all in
         max_kernels = Int(40, config=True, help="Pages open at once (kernels handed out); 0 for no limit.")
         failed_links_per_minute = Int(10, config=True,
-                                      help="Failed links an address may send in a minute before it must wait.")
+                                      help="Failed links an address may send in a minute before it must wait; "
+                                      "0 for no limit.")
 
         def init_handlers(self):
             self.limiter = FailureLimiter(self.failed_links_per_minute, 60.0)

@@ -121,7 +121,8 @@ city's answers for that person. Revoke a link with `icf respondents revoke ID`."
               help="Forms open at once (one Python kernel each, about 80 MiB); beyond it people are asked to try "
               "again in a minute. 0 for no limit.")
 @click.option("--failed-links", default=10, show_default=True, metavar="N",
-              help="Links that do not open a form accepted from one address in a minute; then it must wait.")
+              help="Links that do not open a form accepted from one address in a minute; then it must wait (0: no "
+              "limit). Raise it when many people share one address (an office behind one router).")
 @click.option("--closed-after", default=20.0, show_default=True, metavar="SECONDS",
               help="Shut down a form's kernel this long after its page's connection closed (when the page did not "
               "ask for it itself); 0 leaves it to --cull-idle.")
