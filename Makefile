@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test test-fast lint app bench wheel clean system-deps git-filters
+.PHONY: demo test test-fast test-floors lint app bench wheel clean system-deps git-filters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ test: $(TESTSTAMP) system-deps
 test-fast: $(TESTSTAMP)
 	$(VENV)/bin/ruff check icframework tests benchmarks
 	$(PYTEST) -m "not browser and not slow"
+
+## test-floors: the fast tests with the oldest releases pyproject.toml allows (uv's lowest-direct resolution, in
+## .venv-floors); constraints/floors.txt records the set that last passed
+test-floors:
+	test -x .venv-floors/bin/python || $(PYTHON) -m venv .venv-floors
+	.venv-floors/bin/pip install -q uv
+	.venv-floors/bin/uv pip install -q --python .venv-floors/bin/python --resolution lowest-direct -e '.[test]'
+	.venv-floors/bin/python -m pytest -q -p no:cacheprovider -m "not browser and not slow"
 
 ## wheel: build the wheel and the sdist into dist/
 wheel: $(TESTSTAMP)
