@@ -143,3 +143,15 @@ def test_init_with_a_framework_file_and_the_example(tmp_path):
     run = Settings.from_environment({}, tmp_path / "p2")
     assert run.framework == str(tmp_path / "p2" / "frameworks" / "learning.yaml")
     assert len(list((tmp_path / "p2" / "cities").glob("*/city.yaml"))) == 12
+
+
+def test_a_person_who_asks_not_to_be_quoted_is_recorded_by_command(programme):
+    icf(programme, "rounds", "create", "r1", "--title", "First")
+    icf(programme, "respondents", "add", "--round", "r1", "--city", "exton", "--sector", "employer", "--no-quotes")
+    icf(programme, "respondents", "add", "--round", "r1", "--city", "exton", "--sector", "housing")
+    store = Store(f"sqlite:///{programme / 'icf.sqlite3'}")
+    first, second = store.list_respondents("r1")
+    assert (first.no_quotes, second.no_quotes) == (True, False)
+    assert "never quoted in briefs" in icf(programme, "respondents", "set", str(second.id), "--no-quotes")
+    assert "may be quoted" in icf(programme, "respondents", "set", str(first.id), "--quotes")
+    assert [p.no_quotes for p in store.list_respondents("r1")] == [False, True]

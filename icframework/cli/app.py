@@ -171,7 +171,8 @@ def respondents():
 @click.option("--count", default=1, show_default=True, help="Issue this many links with the same details.")
 @click.option("--base-url", default=f"http://127.0.0.1:{DEFAULT_PORT}", show_default=True,
               help="Address where people reach `icf app`; it starts every link.")
-def respondents_add(store_url, round_id, city, sector, role, label, count, base_url):
+@click.option("--no-quotes", is_flag=True, help="They asked not to be quoted: their evidence never appears in a brief.")
+def respondents_add(store_url, round_id, city, sector, role, label, count, base_url, no_quotes):
     """Issue personal links for a city's round and print them (codes are shown once; only a hash is kept)."""
     from ..model.cities import city_slugs
     from ..model.types import check_sector
@@ -187,10 +188,24 @@ def respondents_add(store_url, round_id, city, sector, role, label, count, base_
     store = run.open_store()
     rnd = store.get_round(round_id)
     for _ in range(count):
-        resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic)
+        resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic,
+                                          no_quotes=no_quotes)
         click.echo(f"{resp.id}\t{resp.label}\t{link(base_url, city, code)}")
     click.echo("Send each person their own link; it opens only their answers for this city. "
                "Codes cannot be shown again: issue a new link if one is lost.", err=True)
+
+
+@respondents.command("set")
+@store_option
+@click.argument("respondent_id", metavar="ID", type=int)
+@click.option("--quotes/--no-quotes", "quotes", default=None,
+              help="Whether their evidence may be quoted in briefs (by sector only).")
+def respondents_set(store_url, respondent_id, quotes):
+    """Record a person's choices, e.g. that they asked not to be quoted in briefs (audited)."""
+    if quotes is None:
+        raise click.UsageError("say what to set, e.g. --no-quotes")
+    r = open_store(store_url).set_choices(respondent_id, no_quotes=not quotes)
+    click.echo(f"{r.id} ({r.city}, {r.label}): " + ("never quoted in briefs" if r.no_quotes else "may be quoted"))
 
 
 @respondents.command("list")
