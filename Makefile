@@ -49,7 +49,7 @@ test: $(TESTSTAMP) system-deps
 	$(VENV)/bin/ruff check icframework tests benchmarks
 	$(PYTEST)
 
-## test-fast: the quick loop: no browser, no real kernels, no wheel build (about 20 s)
+## test-fast: the quick loop: no browser, no real kernels, no wheel build, no PostgreSQL
 test-fast: $(TESTSTAMP)
 	$(VENV)/bin/ruff check icframework tests benchmarks
 	$(PYTEST) -m "not browser and not slow"
