@@ -277,22 +277,10 @@ class Pair(_Model):
     why: str
 
 
-class Peer(_Model):
+class Peer(Pair):
     """A pair the city is in, and its role in it."""
 
     role: Literal["learner", "mentor"]
-    area: str
-    area_title: str
-    mentor: str
-    mentor_name: str
-    learner: str
-    learner_name: str
-    mentor_score: float
-    learner_score: float
-    mentor_n: int
-    learner_n: int
-    potential: float
-    why: str
 
 
 class ActionItem(_Model):
