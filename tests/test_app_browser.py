@@ -65,8 +65,15 @@ def saved(page, code, text):
 
 
 def show(page, code):
-    """On a phone, open a question's card."""
+    """On a phone, open a question's card, and wait until the server has opened it: until then its answers are
+    hidden, and focusing a hidden radio button does nothing (a keyboard test once pressed Space into the void)."""
+    import re
+
+    from playwright.sync_api import expect
+
     card(page, code).get_by_role("button", name=f"Show {code}").click()
+    expect(card(page, code)).to_have_class(re.compile(r"\bicf-open\b"), timeout=15_000)
+    expect(card(page, code).get_by_role("radiogroup")).to_be_visible()
 
 
 def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
@@ -86,6 +93,7 @@ def test_answers_are_saved_at_once_and_shown_again_after_reload(chromium, app):
     saved(page, "A1.Q2", "your evidence")
     show(page, "A1.Q5")
     card(page, "A1.Q5").get_by_label("Emerging (1)").focus()  # the keyboard alone
+    expect(card(page, "A1.Q5").get_by_label("Emerging (1)")).to_be_focused()
     page.keyboard.press("Space")
     saved(page, "A1.Q5", "Emerging")
     page.keyboard.press("ArrowDown")
