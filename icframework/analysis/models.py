@@ -77,6 +77,20 @@ class TierInfo(_Model):
     description: str
 
 
+class FrameworkTexts(_Model):
+    """The framework's texts in another language (what a brief in that language shows): codes and numbers are
+    those of the report, only the words differ."""
+
+    title: str
+    labels: Labels
+    scale: list[ScaleLevel]
+    dont_know: str
+    not_applicable: str
+    tiers: list[TierInfo] = Field(default_factory=list)
+    titles: dict[str, str] = Field(default_factory=dict, description="principle and area code -> title, "
+                                                                     "question code -> question text")
+
+
 class FrameworkInfo(_Model):
     """The framework the round used."""
 
@@ -90,6 +104,8 @@ class FrameworkInfo(_Model):
     thin_threshold: int = Field(description="a score from fewer scored answers than this is thin")
     tiers: list[TierInfo] = Field(default_factory=list, description="the stages of the overall score, lowest "
                                                                     "first (empty in reports made before 1.1)")
+    translations: dict[str, FrameworkTexts] = Field(default_factory=dict, description="the same texts in each "
+                                                    "other language the framework has, by language code")
 
 
 class Overall(_Model):

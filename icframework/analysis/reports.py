@@ -350,12 +350,22 @@ def _framework_code(name: str) -> str | None:
 
 
 def _framework_info(fw: Framework) -> dict:
-    return {"code": fw.code, "title": fw.title, "version": fw.version,
-            "labels": {"principle": fw.labels.principle, "area": fw.labels.area},
+    return {"code": fw.code, "version": fw.version, "thin_threshold": fw.thin_threshold, **_framework_texts(fw),
+            "translations": {lang: {**_framework_texts(fw.localized(lang)), "titles": _titles(fw.localized(lang))}
+                             for lang in fw.languages[1:]}}
+
+
+def _framework_texts(fw: Framework) -> dict:
+    """The words of a framework a brief shows, in the framework's (or a localized copy's) language."""
+    return {"title": fw.title, "labels": {"principle": fw.labels.principle, "area": fw.labels.area},
             "scale": [{"value": lv.value, "label": lv.label} for lv in fw.scale.levels],
             "dont_know": fw.scale.dont_know.label, "not_applicable": fw.scale.not_applicable.label,
-            "thin_threshold": fw.thin_threshold,
             "tiers": [{"min": t.min, "label": t.label, "description": t.description} for t in fw.tiers]}
+
+
+def _titles(fw: Framework) -> dict[str, str]:
+    return {**{p.code: p.title for p in fw.principles}, **{a.code: a.title for a in fw.areas},
+            **{q.code: q.text for a in fw.areas for q in a.questions}}
 
 
 def _round_info(r, root: Path | None) -> dict:

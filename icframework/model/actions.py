@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticError
 
 from ..errors import ICFError, NotFoundError, Problem, ValidationError
+from ..i18n import N_
 from ..style import SYNTHETIC_PLAN_NOTICE
 from .cities import city_slugs, example_cities
 from .framework import load_framework
@@ -162,11 +163,11 @@ def action_flags(action: Action) -> list[str]:
     """What a brief should point out about an action: a missing owner or date."""
     flags = []
     if action.owner is None:
-        flags.append("no owner")
+        flags.append(N_("no owner"))
     if action.start is None:
-        flags.append("no start date")
+        flags.append(N_("no start date"))
     if action.due is None:
-        flags.append("no due date")
+        flags.append(N_("no due date"))
     return flags
 
 

@@ -10,6 +10,7 @@ import base64
 import threading
 
 import nbformat
+from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from traitlets import default
 
@@ -41,6 +42,7 @@ class BriefTemplate(HTMLExporter):
     def _create_environment(self):
         env = super()._create_environment()
         env.autoescape = True  # every {{ value }} is HTML-escaped unless marked safe in the template
+        env.globals["t"] = _word
         return env
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -50,6 +52,13 @@ class BriefTemplate(HTMLExporter):
         # Skip HTMLExporter's BeautifulSoup pass (it adds alt text to images and tabindex to code cells; this
         # template has neither): it would double the time a brief takes.
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+@pass_context
+def _word(context, message: str) -> str:
+    """A template's `t("...")`: the word in the brief's language (the view carries them, icframework.i18n)."""
+    view = (context.get("resources") or {}).get("icf") or {}
+    return (view.get("words") or {}).get(message, message)
 
 
 def brief_cells(nb) -> list[dict]:
