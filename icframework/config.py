@@ -134,6 +134,13 @@ class Settings:
         its practices/ folder is empty)."""
         return [self.practices] if self.practices and any(self.practices.glob("*.y*ml")) else []
 
+    @property
+    def locale(self) -> tuple[Path, ...]:
+        """The programme's own catalogues (`<programme>/locale/<lang>/LC_MESSAGES/icframework.po`), which win
+        over the bundled ones (icframework.i18n); none without a programme or its locale/ folder."""
+        folder = self.programme / "locale" if self.programme else None
+        return (folder,) if folder and folder.is_dir() else ()
+
     def local_build(self) -> Path:
         """The build folder, for commands that write only locally (`icf brief`)."""
         if isinstance(self.build, str):

@@ -86,9 +86,10 @@ class Translator:
 
         return format_percent(share, locale=_babel_locale(self.lang))
 
-    def date(self, value: dt.date | dt.datetime | str | None, month_only: bool = False) -> str:
-        """'27 March 2020' in English, '27 Mawrth 2020' in Welsh; 'March 2020' with `month_only`. An ISO string
-        is read first; text that is not a date is returned as it is."""
+    def date(self, value: dt.date | dt.datetime | str | None, month_only: bool = False,
+             weekday: bool = False) -> str:
+        """'27 March 2020' in English, '27 Mawrth 2020' in Welsh; 'March 2020' with `month_only`, 'Friday 27
+        March 2020' with `weekday`. An ISO string is read first; text that is not a date is returned as it is."""
         from babel.dates import format_date
 
         if not value:
@@ -98,7 +99,8 @@ class Translator:
                 value = dt.datetime.fromisoformat(value)
             except ValueError:
                 return value
-        return format_date(value, "LLLL y" if month_only else "d MMMM y", locale=_babel_locale(self.lang))
+        pattern = "LLLL y" if month_only else "EEEE d MMMM y" if weekday else "d MMMM y"
+        return format_date(value, pattern, locale=_babel_locale(self.lang))
 
     @property
     def name(self) -> str:
@@ -234,7 +236,7 @@ def extract(root: Path):
     catalog = Catalog(project="icframework", domain=DOMAIN, charset="utf-8", fuzzy=False)
     method_map = [("icframework/**.py", "python"), ("templates/**.typ", f"{__name__}:extract_templates"),
                   ("templates/**.j2", f"{__name__}:extract_templates")]
-    keywords = {"_": None, "ngettext": (1, 2), "N_": None, "t": None}
+    keywords = {"_": None, "ngettext": (1, 2), "N_": None}  # the templates have their own method (t("..."))
     for filename, lineno, message, comments, context in extract_from_dir(
             str(root), method_map, keywords=keywords, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
         if filename.startswith("icframework/locale"):

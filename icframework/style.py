@@ -6,6 +6,8 @@ Colours are checked for contrast (WCAG AA, 4.5:1 for text) with `contrast_ratio`
 
 from __future__ import annotations
 
+from .i18n import N_
+
 PRODUCT = "icframework"
 
 # -- colours --------------------------------------------------------------------------------------------------
@@ -34,25 +36,25 @@ COLOURS = {
     "success": SUCCESS,
 }
 
-# -- words ----------------------------------------------------------------------------------------------------
-SELF_ASSESSMENT = "Self-assessment"
-SYNTHETIC_BADGE = "Synthetic demo data"
-EVIDENCE = "Evidence"
-LINKS = "Links"
-COMMENT = "Comment"
-REVIEW_AND_SUBMIT = "Review and submit"
-SAVED = "Saved"
-NOT_SAVED = "Not saved"
+# -- words (in English; translated where they are shown: icframework.i18n) -----------------------------------
+SELF_ASSESSMENT = N_("Self-assessment")
+SYNTHETIC_BADGE = N_("Synthetic demo data")
+EVIDENCE = N_("Evidence")
+LINKS = N_("Links")
+COMMENT = N_("Comment")
+REVIEW_AND_SUBMIT = N_("Review and submit")
+SAVED = N_("Saved")
+NOT_SAVED = N_("Not saved")
 # The form speaks to taskforce members, not analysts: how answers are scored stays out of it.
-DONT_KNOW_HELP = "You are not sure, or could not find out."
-NOT_APPLICABLE_HELP = "This does not apply to your city."
-ALL_SAVED = "All your changes are saved."
-DOWNLOAD_ANSWERS = "Download my answers"
-DOWNLOAD_HELP = "A page with every answer you gave, to keep, save as PDF or print."
+DONT_KNOW_HELP = N_("You are not sure, or could not find out.")
+NOT_APPLICABLE_HELP = N_("This does not apply to your city.")
+ALL_SAVED = N_("All your changes are saved.")
+DOWNLOAD_ANSWERS = N_("Download my answers")
+DOWNLOAD_HELP = N_("A page with every answer you gave, to keep, save as PDF or print.")
 
 # -- notices: every output made from synthetic demo data carries one ------------------------------------------
-SYNTHETIC_NOTICE = "Synthetic demo data: invented for demonstration, not real answers from any city."
-SYNTHETIC_PLAN_NOTICE = "Synthetic demo action plan: invented for demonstration, not a real city's plan."
+SYNTHETIC_NOTICE = N_("Synthetic demo data: invented for demonstration, not real answers from any city.")
+SYNTHETIC_PLAN_NOTICE = N_("Synthetic demo action plan: invented for demonstration, not a real city's plan.")
 
 
 def _luminance(colour: str) -> float:

@@ -44,12 +44,13 @@ class FormApp:
     store: Store | None
     cities: Path | None = None
     contact: str | None = None
+    locale: tuple[Path, ...] = ()  # the programme's own catalogues (icframework.i18n)
 
     def open(self, query: str):
         """The form for the link's respondent, or a clear message."""
         from .form import open_form
 
-        return open_form(self.store, query, cities=self.cities, contact=self.contact)
+        return open_form(self.store, query, cities=self.cities, contact=self.contact, locale=self.locale)
 
 
 def preload(env: Mapping[str, str] | None = None) -> FormApp:
@@ -65,7 +66,7 @@ def preload(env: Mapping[str, str] | None = None) -> FormApp:
             store.framework_for(r.id)
         except ICFError:  # a round whose framework file went missing: reported when someone opens it
             log.exception("cannot load the framework of round %s", r.id)
-    return FormApp(store, settings.cities, settings.contact)
+    return FormApp(store, settings.cities, settings.contact, settings.locale)
 
 
 def query_string() -> str:

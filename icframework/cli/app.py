@@ -96,9 +96,25 @@ def _started(log: bytes, pool_size: int) -> bool:
     return b"running at" in log and log.count(KERNEL_READY.encode()) >= pool_size
 
 
-def link(base_url: str, city: str, code: str) -> str:
-    """A respondent's personal link."""
-    return f"{base_url.rstrip('/')}/?{urlencode({'city': city, 'code': code})}"
+def link(base_url: str, city: str, code: str, lang: str | None = None) -> str:
+    """A respondent's personal link (with the language their form opens in, when one is chosen)."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'city': city, 'code': code, **({'lang': lang} if lang else {})})}"
+
+
+def check_form_language(store, round_id: str, lang: str | None) -> str | None:
+    """`lang` when the round's framework has its questions in it (the form can be shown in it), else an error
+    that names the languages it has."""
+    if not lang:
+        return None
+    from ..i18n import check_language, language_name
+
+    fw = store.framework_for(round_id)
+    if check_language(lang) not in fw.languages:
+        have = ", ".join(f"{code} ({language_name(code)})" for code in fw.languages)
+        raise ICFError(f"round {round_id!r} uses {fw.title}, which has no {language_name(lang)} texts ({lang}); it "
+                       f"has {have}. Add the translations to the framework file (check them with "
+                       f"`icf frameworks validate --lang {lang} FILE`), or choose one of these.")
+    return lang
 
 
 @main.command("app", epilog="""\b
@@ -172,7 +188,10 @@ def respondents():
 @click.option("--base-url", default=f"http://127.0.0.1:{DEFAULT_PORT}", show_default=True,
               help="Address where people reach `icf app`; it starts every link.")
 @click.option("--no-quotes", is_flag=True, help="They asked not to be quoted: their evidence never appears in a brief.")
-def respondents_add(store_url, round_id, city, sector, role, label, count, base_url, no_quotes):
+@click.option("--lang", default=None, metavar="CODE",
+              help="The language their form opens in, e.g. cy (the round's framework must have it; the form "
+                   "offers a switch to its other languages). Default: the framework's own.")
+def respondents_add(store_url, round_id, city, sector, role, label, count, base_url, no_quotes, lang):
     """Issue personal links for a city's round and print them (codes are shown once; only a hash is kept)."""
     from ..model.cities import city_slugs
     from ..model.types import check_sector
@@ -187,10 +206,11 @@ def respondents_add(store_url, round_id, city, sector, role, label, count, base_
         raise ICFError("--count must be 1 or more, and --label only works with --count 1")
     store = run.open_store()
     rnd = store.get_round(round_id)
+    lang = check_form_language(store, round_id, lang)
     for _ in range(count):
         resp, code = store.add_respondent(round_id, city, sector, role=role, label=label, synthetic=rnd.synthetic,
-                                          no_quotes=no_quotes)
-        click.echo(f"{resp.id}\t{resp.label}\t{link(base_url, city, code)}")
+                                          no_quotes=no_quotes, lang=lang)
+        click.echo(f"{resp.id}\t{resp.label}\t{link(base_url, city, code, lang)}")
     click.echo("Send each person their own link; it opens only their answers for this city. "
                "Codes cannot be shown again: issue a new link if one is lost.", err=True)
 
@@ -200,12 +220,21 @@ def respondents_add(store_url, round_id, city, sector, role, label, count, base_
 @click.argument("respondent_id", metavar="ID", type=int)
 @click.option("--quotes/--no-quotes", "quotes", default=None,
               help="Whether their evidence may be quoted in briefs (by sector only).")
-def respondents_set(store_url, respondent_id, quotes):
-    """Record a person's choices, e.g. that they asked not to be quoted in briefs (audited)."""
-    if quotes is None:
-        raise click.UsageError("say what to set, e.g. --no-quotes")
-    r = open_store(store_url).set_choices(respondent_id, no_quotes=not quotes)
-    click.echo(f"{r.id} ({r.city}, {r.label}): " + ("never quoted in briefs" if r.no_quotes else "may be quoted"))
+@click.option("--lang", default=None, metavar="CODE",
+              help="The language their form opens in (e.g. cy); '' for the framework's own.")
+def respondents_set(store_url, respondent_id, quotes, lang):
+    """Record a person's choices, e.g. that they asked not to be quoted in briefs, or their form's language
+    (audited)."""
+    if quotes is None and lang is None:
+        raise click.UsageError("say what to set, e.g. --no-quotes or --lang cy")
+    store = open_store(store_url)
+    if lang:
+        check_form_language(store, store.respondent(respondent_id).round_id, lang)
+    r = store.set_choices(respondent_id, no_quotes=None if quotes is None else not quotes, lang=lang)
+    said = [("never quoted in briefs" if r.no_quotes else "may be quoted")] if quotes is not None else []
+    if lang is not None:
+        said.append(f"form in {r.lang or 'the framework' + chr(39) + 's own language'}")
+    click.echo(f"{r.id} ({r.city}, {r.label}): " + "; ".join(said))
 
 
 @respondents.command("list")

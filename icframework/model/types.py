@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints
 
 from ..errors import ICFError
+from ..i18n import N_
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX = 80
@@ -23,17 +24,17 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # The sectors a taskforce draws on, with the words people read. The keys are what files and the store hold.
 SECTORS: dict[str, str] = {
-    "local-authority": "Local authority",
-    "employer": "Employers",
-    "voluntary-community": "Voluntary and community groups",
-    "public-health": "Public health",
-    "education": "Education",
-    "arts-culture": "Arts and culture",
-    "newcomer-led": "Newcomer-led groups",
-    "housing": "Housing",
-    "police": "Police",
-    "faith": "Faith groups",
-    "university": "University",
+    "local-authority": N_("Local authority"),
+    "employer": N_("Employers"),
+    "voluntary-community": N_("Voluntary and community groups"),
+    "public-health": N_("Public health"),
+    "education": N_("Education"),
+    "arts-culture": N_("Arts and culture"),
+    "newcomer-led": N_("Newcomer-led groups"),
+    "housing": N_("Housing"),
+    "police": N_("Police"),
+    "faith": N_("Faith groups"),
+    "university": N_("University"),
 }
 Sector = Literal[tuple(SECTORS)]  # type: ignore[valid-type]
 

@@ -7,7 +7,8 @@
    - the save status (.icf-live) is a live region that announces "Saved" and failed saves;
    - a card's show/hide button says whether the card is open (aria-expanded);
    - the form (or the message a bad link gets) is the page's main landmark;
-   - the tab's title is the form's heading ("Bristol: self-assessment").
+   - the tab's title is the form's heading ("Bristol: self-assessment");
+   - the page's `lang` is the form's language, and each language button carries its own.
    Text is only read with textContent and written into attributes: never as markup. Re-applied whenever the widgets
    change (a section is shown, a card opens). */
 (function () {
@@ -51,7 +52,17 @@
       var title = h1.textContent.trim();
       if (title && document.title !== title) { document.title = title; }
     }
-    document.querySelectorAll(".icf-app").forEach(function (app) { set(app, "role", "main"); });
+    document.querySelectorAll(".icf-app").forEach(function (app) {
+      set(app, "role", "main");
+      // the page's language is the form's (a class icf-lang-<code> the kernel sets), so it is read aloud right
+      var lang = Array.prototype.find.call(app.classList, function (c) { return c.indexOf("icf-lang-") === 0; });
+      if (lang) { set(document.documentElement, "lang", lang.slice(9)); }
+    });
+    // a language button is named in its own language: say so (WCAG 3.1.2)
+    document.querySelectorAll(".icf-langbutton").forEach(function (b) {
+      var lang = Array.prototype.find.call(b.classList, function (c) { return c.indexOf("icf-lang-") === 0; });
+      if (lang) { set(b, "lang", lang.slice(9)); }
+    });
     document.querySelectorAll(".icf-card").forEach(card);
     document.querySelectorAll(".icf-live .widget-html-content").forEach(function (el) {
       set(el, "role", "status");
