@@ -46,7 +46,9 @@ def cardiff_report(store):
 def test_city_outputs_write_both_briefs_from_the_real_report(cardiff_report, tmp_path):
     reports.write_json(cardiff_report, tmp_path / "diagnostics.json")
     written = city_outputs(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf", "diagnostics.json"]
+    # Cardiff's city file asks for English and Welsh briefs (tests/test_welsh_briefs.py reads the Welsh one)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.cy.html", "brief.cy.pdf", "brief.html", "brief.pdf",
+                                                          "diagnostics.json"]
     text = pdf_text(written["pdf"].read_bytes())
     assert "Cardiff (Caerdydd): city brief" in text and SYNTHETIC_NOTICE in text
     assert f"{whole(cardiff_report.overall.score)} out of 100" in text

@@ -126,6 +126,8 @@ class CityInfo(_Model):
     local_name: str | None
     nation: str | None
     phase: int | None
+    languages: list[str] = Field(default_factory=list, description="the languages of the city's briefs, the "
+                                 "main one first (empty: the programme's)")
 
 
 class Counts(_Model):

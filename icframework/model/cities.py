@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from ..errors import NotFoundError, Problem, ValidationError
-from .types import Sector, Slug, Text, check_slug
+from .types import Language, Sector, Slug, Text, check_slug
 from .yamlio import load_yaml, plain, pydantic_problems
 
 
@@ -33,6 +33,9 @@ class City(_Frozen):
     leadership: Leadership
     taskforce_sectors: tuple[Sector, ...] = Field(min_length=1)
     context: Text
+    # The languages its briefs are made in, first the main one (brief.pdf); others give brief.<code>.pdf. Empty:
+    # the programme's languages (programme.yaml).
+    languages: tuple[Language, ...] = ()
     synthetic: bool = False  # true for the generated cities of scale tests
 
 

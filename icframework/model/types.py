@@ -45,6 +45,9 @@ LANGUAGE_NAMES = {"en": "English", "cy": "Welsh", "ga": "Irish", "gd": "Scottish
                   "ar": "Arabic", "ur": "Urdu", "so": "Somali", "uk": "Ukrainian", "ro": "Romanian"}
 
 
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")]  # en, cy, pt-BR
+
+
 def language_column(column: str, code: str) -> str:
     """`label::Welsh (cy)`: a column of one language, as XLSForm names them."""
     return f"{column}::{LANGUAGE_NAMES.get(code, code)} ({code})"

@@ -9,6 +9,7 @@ convening.json beside the notebook, else the report stored in the notebook's met
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -19,6 +20,7 @@ from ..analysis.models import CityReport, ConveningReport, embedded
 from ..analysis.models import load_report as _load_report
 from ..errors import NotFoundError
 from ..files import atomic_write
+from ..i18n import translator
 from .html import BriefTemplate, render_brief_html
 from .pdf import render_brief_pdf
 from .view import view_for
@@ -48,27 +50,50 @@ def find_report(nb, resources: dict | None = None) -> CityReport | ConveningRepo
                         "first, e.g. with papermill or icf run), and no diagnostics.json is beside it")
 
 
-def _outputs(folder: Path, report_name: str, notebook_name: str) -> dict[str, Path]:
+def brief_names(lang: str, main: bool) -> tuple[str, str]:
+    """The files of a brief in `lang`: brief.pdf and brief.html in the main language, brief.<lang>.pdf and
+    brief.<lang>.html in the others."""
+    stem = "brief" if main else f"brief.{lang}"
+    return f"{stem}.pdf", f"{stem}.html"
+
+
+def _outputs(folder: Path, report_name: str, notebook_name: str, languages: Sequence[str] | None,
+             locale: Sequence[Path]) -> dict[str, Path]:
     folder = Path(folder)
     report = load_report(folder / report_name)
     nb_path = folder / notebook_name
     nb = nbformat.read(nb_path, as_version=4) if nb_path.is_file() else None
-    view = view_for(report)
-    written = {"pdf": atomic_write(folder / "brief.pdf", render_brief_pdf(report, view)),
-               "html": atomic_write(folder / "brief.html", render_brief_html(report, nb, view).encode("utf-8"))}
-    for path in written.values():
-        path.chmod(0o644)  # briefs are for sharing; the atomic temporary file starts private
+    if not languages:
+        languages = (report.city.languages if isinstance(report, CityReport) else None) or ["en"]
+    written: dict[str, Path] = {}
+    for i, lang in enumerate(dict.fromkeys(languages)):
+        view = view_for(report, translator(lang, locale))
+        pdf, html = brief_names(lang, i == 0)
+        files = {"pdf": atomic_write(folder / pdf, render_brief_pdf(report, view)),
+                 "html": atomic_write(folder / html, render_brief_html(report, nb, view).encode("utf-8"))}
+        for kind, path in files.items():
+            path.chmod(0o644)  # briefs are for sharing; the atomic temporary file starts private
+            written[kind if i == 0 else f"{kind}.{lang}"] = path
+    for stale in set(folder.glob("brief.*.pdf")) | set(folder.glob("brief.*.html")):
+        if stale not in written.values():
+            stale.unlink()  # a language no longer asked for: its old brief would mislead
     return written
 
 
-def city_outputs(city_dir: str | Path) -> dict[str, Path]:
-    """Write brief.pdf and brief.html (atomically) into build/<round>/<city>/ from its diagnostics.json."""
-    return _outputs(Path(city_dir), *CITY_FILES)
+def city_outputs(city_dir: str | Path, languages: Sequence[str] | None = None,
+                 locale: Sequence[Path] = ()) -> dict[str, Path]:
+    """Write brief.pdf and brief.html (atomically) into build/<round>/<city>/ from its diagnostics.json, in the
+    first of `languages` (default: the city's, from its city file, else English), and brief.<lang>.pdf/.html in
+    each other one. `locale`: the programme's catalogue folders. Returns the files by "pdf", "html", "pdf.cy",
+    "html.cy"..."""
+    return _outputs(Path(city_dir), *CITY_FILES, languages, locale)
 
 
-def convening_outputs(conv_dir: str | Path) -> dict[str, Path]:
-    """Write brief.pdf and brief.html (atomically) into build/<round>/convening/ from its convening.json."""
-    return _outputs(Path(conv_dir), *CONVENING_FILES)
+def convening_outputs(conv_dir: str | Path, languages: Sequence[str] | None = None,
+                      locale: Sequence[Path] = ()) -> dict[str, Path]:
+    """Write brief.pdf and brief.html (atomically) into build/<round>/convening/ from its convening.json, like
+    `city_outputs` (default language: English)."""
+    return _outputs(Path(conv_dir), *CONVENING_FILES, languages, locale)
 
 
 class TypstPDFExporter(Exporter):

@@ -37,6 +37,7 @@ from ..style import COLOURS, contrast_ratio
 EMPTY = "#f2f2f2"  # heatmap cells with no score
 ARROWS = {"up": N_("▲ up"), "down": N_("▼ down"), "same": N_("● no change"), "new": N_("new")}
 EN = translator()  # English: the words as written here
+PLURAL_LABELS = {N_("Area of action"): N_("Areas of action"), N_("Core principle"): N_("Core principles")}
 
 
 def whole(x: float) -> int:
@@ -64,7 +65,10 @@ def plural_label(label: str, tr: Translator = EN) -> str:
     """'Area of action' -> 'Areas of action'; 'Core principle' -> 'Core principles'. In another language, the
     catalogue's plural of the label when it has one, else the label as it is."""
     if tr.lang != "en":
-        return tr.messages.get("plural:" + label) or label
+        for one, many in PLURAL_LABELS.items():
+            if tr._(one) == label:
+                return tr._(many)
+        return label
     head, sep, tail = label.partition(" of ")
     return f"{head}s{sep}{tail}"
 
