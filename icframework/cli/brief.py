@@ -22,7 +22,11 @@ from .core import settings, store_option
               help="Make the convening brief of the round (all cities side by side) instead of one city's; "
                    "runs the city workbooks whose inputs changed first, like `icf run`.")
 @click.option("--force", is_flag=True, help="Run the workbook again even if its inputs are unchanged.")
-def brief_cmd(city, round_id, store_url, out_dir, convening, force):
+@click.option("--lang", "langs", default=None, metavar="CODES",
+              help="The brief's languages, comma-separated, the main one first, e.g. cy or en,cy: brief.pdf in "
+                   "the first, brief.<code>.pdf in the others. Default: the city file's `languages`, else the "
+                   "programme's.")
+def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
     """Make the brief of one CITY for one round: runs its diagnostic workbook (skipped when nothing changed),
     then writes brief.pdf (tagged PDF/UA-1) and brief.html beside the executed notebook.
 
@@ -30,6 +34,7 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force):
     """
     from ..batch.plan import CONVENING
     from ..batch.pool import run_batch
+    from ..i18n import review_note
     from ..model.types import check_slug
     from ..render import city_outputs, convening_outputs
 
@@ -46,5 +51,29 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force):
         click.echo(result.summary())
         sys.exit(1)
     folder = root / round_id / (CONVENING if convening else city)
-    written = (convening_outputs if convening else city_outputs)(folder)  # again: templates may have changed
-    click.echo(f"Wrote {written['pdf']}\nWrote {written['html']}")
+    languages = brief_languages(langs, run, None if convening else city)
+    written = (convening_outputs if convening else city_outputs)(folder, languages, run.locale)  # again:
+    # the templates or the catalogues may have changed since the workbook ran
+    for lang in languages[1:]:
+        note = review_note(lang, run.locale)
+        if note:
+            click.echo(note, err=True)
+    for path in written.values():
+        click.echo(f"Wrote {path}")
+
+
+def brief_languages(langs: str | None, run, city: str | None) -> list[str]:
+    """The languages of a brief: `--lang` (comma-separated), else the city file's, else the programme's."""
+    from ..i18n import check_language
+    from ..model.cities import load_city
+
+    if langs:
+        chosen = [check_language(code.strip()) for code in langs.split(",") if code.strip()]
+        if not chosen:
+            raise click.UsageError("--lang needs at least one language code, e.g. --lang cy")
+        return list(dict.fromkeys(chosen))
+    if city:
+        own = load_city(city, run.cities).languages
+        if own:
+            return list(own)
+    return list(run.languages)
