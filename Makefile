@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 PYTEST := $(PY) -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test test-fast test-floors lint app bench wheel clean system-deps git-filters
+.PHONY: demo test test-fast test-floors lint app bench wheel clean system-deps git-filters catalogues
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ app: $(STAMP)
 ## bench: print the benchmark figures
 bench: $(TESTSTAMP) system-deps
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+## catalogues: extract the words marked in the code and templates into icframework/locale/icframework.pot and
+## update every language's catalogue from it (translations kept; new entries empty)
+catalogues: $(STAMP)
+	$(PY) -m icframework.i18n
 
 lint: $(TESTSTAMP)
 	$(VENV)/bin/ruff check icframework tests benchmarks
