@@ -145,7 +145,15 @@ def plural_rule(lang: str):
         return gettext.c2py("(n != 1)")
 
 
+@lru_cache(maxsize=64)
 def _babel_locale(lang: str) -> str:
+    """Babel's name for `lang`; English (for numbers and dates) when Babel does not know the language."""
+    from babel import Locale
+
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except Exception:  # noqa: BLE001 - UnknownLocaleError, ValueError
+        return "en"
     return lang.replace("-", "_")
 
 
@@ -158,7 +166,7 @@ def _read(path: Path):
 
     try:
         with path.open("rb") as f:
-            return read_po(f, locale=None, domain=DOMAIN)
+            return read_po(f, locale=None, domain=DOMAIN, abort_invalid=True)
     except Exception as exc:  # noqa: BLE001 - Babel raises several kinds
         raise ICFError(f"{path}: not a readable gettext catalogue ({exc}); check it with `msgfmt -c {path}`") \
             from exc
