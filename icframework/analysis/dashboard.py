@@ -16,13 +16,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..i18n import N_, Translator, translator
 from ..model.framework import Framework
 from .charts import Figure, _spec, _synthetic_note, _title
 from .matching import MIN_GROUP
 from .models import CityReport
 from .scores import area_scores, overall_score, question_table
 
-OVERALL = "Overall"
+OVERALL = "Overall"  # the key of the overall score in `trend`'s table; shown as `tr._(OVERALL_LABEL)`
+OVERALL_LABEL = N_("Overall")
+NO_ANSWER_YET = N_("No answer yet")
 
 
 def city_rounds(rounds: list, answers: pd.DataFrame) -> list:
@@ -67,7 +70,8 @@ class Benchmark:
     notice: str | None
 
 
-def benchmark(city: str, scores: pd.DataFrame, min_group: int = MIN_GROUP) -> Benchmark:
+def benchmark(city: str, scores: pd.DataFrame, min_group: int = MIN_GROUP,
+              tr: Translator | None = None) -> Benchmark:
     """The city beside the programme in one round, from every city's area scores (`exchange.round_scores`:
     city, area, title, score, n, thin). An area is compared when at least `min_group` cities (this one
     included) have a non-thin score in it; the median and range are over those cities."""
@@ -89,16 +93,19 @@ def benchmark(city: str, scores: pd.DataFrame, min_group: int = MIN_GROUP) -> Be
         rows.append(row)
     notice = None
     if left_out:
-        notice = (f"Not compared: {', '.join(left_out)}. A comparison needs at least {min_group} cities with enough "
-                  "answers in an area, so that no other city can be recognised.")
+        notice = (tr or translator())._(
+            "Not compared: {areas}. A comparison needs at least {min_group} cities with enough answers in an area, "
+            "so that no other city can be recognised.", areas=", ".join(left_out), min_group=min_group)
     return Benchmark(tuple(rows), min_group, notice)
 
 
-def drilldown(answers: pd.DataFrame, fw: Framework, report: CityReport) -> list[dict]:
+def drilldown(answers: pd.DataFrame, fw: Framework, report: CityReport,
+              tr: Translator | None = None) -> list[dict]:
     """Area -> questions -> answers, for the dashboard's drill-down: each area of the report with its questions
     (score, n, levels) and, per question, the answers given (sector, the answer in words, evidence, links),
     sorted by sector. Who gave an answer is not shown: only their sector (a taskforce sees its answers, not a
     roll call). `answers`: the city's answers to the round (already filtered by sector when the dashboard is)."""
+    no_answer = (tr or translator())._(NO_ANSWER_YET)
     labels = {lv.value: lv.label for lv in fw.scale.levels}
     words = {"dont_know": fw.scale.dont_know.label, "na": fw.scale.not_applicable.label}
     if "status" in answers.columns:
@@ -114,7 +121,7 @@ def drilldown(answers: pd.DataFrame, fw: Framework, report: CityReport) -> list[
         evidence, links = (row.evidence or "").strip(), (row.links or "").strip()
         if not (text or evidence or links):
             continue
-        given.setdefault(row.question, []).append({"sector": row.sector, "answer": text or "No answer yet",
+        given.setdefault(row.question, []).append({"sector": row.sector, "answer": text or no_answer,
                                                    "evidence": evidence, "links": links})
     questions = {q.code: q for q in report.questions}
     out = []
@@ -127,45 +134,51 @@ def drilldown(answers: pd.DataFrame, fw: Framework, report: CityReport) -> list[
 
 # -- charts -------------------------------------------------------------------------------------------------------
 
-def trend_chart(report: CityReport, table: pd.DataFrame) -> Figure:
+def trend_chart(report: CityReport, table: pd.DataFrame, tr: Translator | None = None) -> Figure:
     """Small multiples, one per area and one overall: the score in each round, every point labelled."""
+    tr = tr or translator()
+    overall = tr._(OVERALL_LABEL)
     short = short_titles(list(dict.fromkeys(table["title"])))
-    rows = [{"round": short.get(r.title, r.title), "area": r.area if r.area == OVERALL else f"{r.area} {r.area_title}",
-             "score": r.score, "label": _label(r.score, r.n, r.thin)}
+    rows = [{"round": short.get(r.title, r.title), "area": overall if r.area == OVERALL else f"{r.area} {r.area_title}",
+             "score": r.score, "label": _label(r.score, r.n, r.thin, tr)}
             for r in table.itertuples() if r.score is not None and not pd.isna(r.score)]
     order = [short.get(t, t) for t in dict.fromkeys(table["title"])]
     x = {"field": "round", "type": "ordinal", "sort": order, "title": None,
          "axis": {"labelAngle": -30, "labelLimit": 180}}
-    y = {"field": "score", "type": "quantitative", "scale": {"domain": [0, 100]}, "title": "Score"}
+    y = {"field": "score", "type": "quantitative", "scale": {"domain": [0, 100]}, "title": tr._("Score")}
     layer = [{"mark": {"type": "line", "point": True, "color": "#2b6cb0"}, "encoding": {"x": x, "y": y}},
              {"mark": {"type": "text", "dy": -9, "fontSize": 10, "color": "#111"},
               "encoding": {"x": x, "y": y, "text": {"field": "label"}}}]
     areas = list(dict.fromkeys(r["area"] for r in rows))
-    spec = _spec(_title(report, "change across every round"), rows, {
+    spec = _spec(_title(report, tr._("change across every round")), rows, {
         "facet": {"field": "area", "type": "nominal", "title": None, "sort": areas,
                   "header": {"labelFontWeight": "bold", "labelLimit": 220}},
         "columns": 3, "spec": {"layer": layer, "width": 190, "height": 120}})
     lines = []
     for area, group in table.groupby("area", sort=False):
-        points = [f"{r.title} {_label(r.score, r.n, r.thin)}" for r in group.itertuples()]
-        name = area if area == OVERALL else f"{area} {group['area_title'].iloc[0]}"
+        points = [f"{r.title} {_label(r.score, r.n, r.thin, tr)}" for r in group.itertuples()]
+        name = overall if area == OVERALL else f"{area} {group['area_title'].iloc[0]}"
         lines.append(f"{name}: " + "; ".join(points) + ".")
     rounds = len(order)
-    alt = (f"Line charts of {report.city.name}'s scores (0 to 100) in {rounds} round{'s' if rounds != 1 else ''}, "
-           "overall and per area. " + " ".join(lines) + _synthetic_note(report))
+    alt = (tr.ngettext("Line charts of {city}'s scores (0 to 100) in {n} round, overall and per area.",
+                       "Line charts of {city}'s scores (0 to 100) in {n} rounds, overall and per area.", rounds,
+                       city=report.city.name)
+           + " " + " ".join(lines) + _note(report, tr))
     return Figure(spec, alt)
 
 
-def benchmark_chart(report: CityReport, bench: Benchmark) -> Figure:
+def benchmark_chart(report: CityReport, bench: Benchmark, tr: Translator | None = None) -> Figure:
     """Per area: the programme's range (a line), its median (a tick) and the city's score (a dot, labelled)."""
+    tr = tr or translator()
     rows = [{"area": f"{r['area']} {r['title']}", "score": r["score"], "median": r["median"], "low": r["low"],
              "high": r["high"],
-             "label": f"{report.city.name} {_label(r['score'], r['n'], r['thin'])} · median {r['median']:.0f}"}
+             "label": tr._("{city} {score} · median {median}", city=report.city.name,
+                           score=_label(r["score"], r["n"], r["thin"], tr), median=f"{r['median']:.0f}")}
             for r in bench.rows if r["compared"]]
     order = [r["area"] for r in rows]
     y = {"field": "area", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 260}}
-    x = {"type": "quantitative", "scale": {"domain": [0, 100]}, "title": "Score (0-100)"}
-    spec = _spec(_title(report, "beside the programme's median and range"), rows, {
+    x = {"type": "quantitative", "scale": {"domain": [0, 100]}, "title": tr._("Score (0-100)")}
+    spec = _spec(_title(report, tr._("beside the programme's median and range")), rows, {
         "layer": [
             {"mark": {"type": "rule", "color": "#888", "strokeWidth": 3},
              "encoding": {"y": y, "x": {**x, "field": "low"}, "x2": {"field": "high"}}},
@@ -177,12 +190,14 @@ def benchmark_chart(report: CityReport, bench: Benchmark) -> Figure:
              "encoding": {"y": y, "x": {**x, "field": "low"}, "text": {"field": "label"}}},
         ],
         "width": 360, "height": {"step": 40}})
-    lines = [f"{r['area']}: {report.city.name} {_label(r['score'], r['n'], r['thin'])}; programme median "
-             f"{r['median']:.0f}, range {r['low']:.0f} to {r['high']:.0f} over {r['cities']} cities."
+    lines = [tr._("{area}: {city} {score}; programme median {median}, range {low} to {high} over {cities} cities.",
+                  area=r["area"], city=report.city.name, score=_label(r["score"], r["n"], r["thin"], tr),
+                  median=f"{r['median']:.0f}", low=f"{r['low']:.0f}", high=f"{r['high']:.0f}", cities=r["cities"])
              for r in bench.rows if r["compared"]]
-    alt = (f"Chart of {report.city.name}'s area scores (dots) beside the programme's range (lines) and median "
-           "(ticks). " + (" ".join(lines) if lines else "No area can be compared.")
-           + (f" {bench.notice}" if bench.notice else "") + _synthetic_note(report))
+    alt = (tr._("Chart of {city}'s area scores (dots) beside the programme's range (lines) and median (ticks).",
+                city=report.city.name)
+           + " " + (" ".join(lines) if lines else tr._("No area can be compared."))
+           + (f" {bench.notice}" if bench.notice else "") + _note(report, tr))
     return Figure(spec, alt)
 
 
@@ -198,7 +213,16 @@ def short_titles(titles: list[str]) -> dict[str, str]:
     return {t: " ".join(w[common:]) for t, w in zip(titles, words, strict=True)}
 
 
-def _label(score, n: int, thin: bool) -> str:
+def _label(score, n: int, thin: bool, tr: Translator | None = None) -> str:
+    tr = tr or translator()
     if score is None or pd.isna(score):
-        return "no score"
-    return f"{score:.0f} (n={n}{', thin' if thin else ''})"
+        return tr._("no score")
+    if thin:
+        return tr._("{score} (n={n}, thin)", score=f"{score:.0f}", n=n)
+    return tr._("{score} (n={n})", score=f"{score:.0f}", n=n)
+
+
+def _note(report: CityReport, tr: Translator) -> str:
+    """The synthetic-data notice at the end of a chart's text, in the language of the rest."""
+    note = _synthetic_note(report)
+    return f" {tr._(note.strip())}" if note else ""

@@ -13,6 +13,7 @@ from html import escape as _escape
 from urllib.parse import urlsplit
 
 from .. import style
+from ..i18n import Translator, translator
 
 # The dashboard's and the console's own layout, on top of the form's stylesheet (icframework.app.voila.page_setup):
 # wider pages, tables that scroll sideways on a phone instead of pushing the page wider, charts that shrink.
@@ -77,12 +78,16 @@ def link(url: str | None, text: str) -> str:
     return f'<a href="{escape(good)}" rel="noopener noreferrer">{escape(text)}</a>' if good else escape(text)
 
 
-def score(value, n: int | None = None, thin: bool = False) -> str:
+def score(value, n: int | None = None, thin: bool = False, tr: Translator | None = None) -> str:
     """A score as people read it: "62 (n=14)", "62 (n=3, thin)", or "no score"."""
+    tr = tr or translator()
     if value is None:
-        return "no score"
-    tail = "" if n is None else f" (n={n}{', thin' if thin else ''})"
-    return f"{value:.0f}{tail}"
+        return tr._("no score")
+    if n is None:
+        return f"{value:.0f}"
+    if thin:
+        return tr._("{score} (n={n}, thin)", score=f"{value:.0f}", n=n)
+    return tr._("{score} (n={n})", score=f"{value:.0f}", n=n)
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence], *, caption: str | None = None,
@@ -102,16 +107,19 @@ def table(columns: Sequence[str], rows: Iterable[Sequence], *, caption: str | No
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def figure(fig, label: str) -> str:
+def figure(fig, label: str, tr: Translator | None = None) -> str:
     """A chart (`icframework.analysis.charts.Figure`) as an image with its text alternative as `alt`, and the
     same text in a closed "chart as text" section under it. Rendered to SVG in the kernel (vl-convert), so the
     page runs no chart JavaScript. A chart keeps its size and scrolls sideways on a phone (shrunk to the screen
     its labels could not be read)."""
+    tr = tr or translator()
     svg = base64.b64encode(fig.svg().encode("utf-8")).decode("ascii")
+    region = tr._("{label} (chart)", label=label)
+    summary = tr._("{label}: the chart as text", label=label)
     return (f'<figure class="icf-chart"><div class="icf-scroll" role="region" tabindex="0" '
-            f'aria-label="{escape(label)} (chart)"><img src="data:image/svg+xml;base64,{svg}" '
+            f'aria-label="{escape(region)}"><img src="data:image/svg+xml;base64,{svg}" '
             f'alt="{escape(fig.alt)}"></div>'
-            f'<figcaption><details><summary>{escape(label)}: the chart as text</summary>'
+            f'<figcaption><details><summary>{escape(summary)}</summary>'
             f'<p class="icf-alt">{escape(fig.alt)}</p></details></figcaption></figure>')
 
 
@@ -127,5 +135,5 @@ def notice(text: str | None) -> str:
     return f'<p class="icf-synthetic"><strong>{escape(text)}</strong></p>' if text else ""
 
 
-def synthetic_badge(synthetic: bool) -> str:
-    return notice(style.SYNTHETIC_NOTICE) if synthetic else ""
+def synthetic_badge(synthetic: bool, tr: Translator | None = None) -> str:
+    return notice((tr or translator())._(style.SYNTHETIC_NOTICE)) if synthetic else ""
