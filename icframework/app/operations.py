@@ -14,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import Settings
+from ..i18n import N_, Translator, translator
 from ..store import Store
 
+NO_ONE = N_("no one")  # `missing` in progress_table: kept in English in the table, translated where shown
+NOT_STARTED = N_("not started")
 LINK_COLUMNS = ["round", "city", "sector", "role", "label", "respondent", "link"]
 _CITIES: dict[tuple, list] = {}
 
@@ -60,23 +63,25 @@ def progress_table(store: Store, round_id: str, cities_root: Path | None = None)
         if extra else progress.copy()
     table["not_started"] = [int(not_started.get((c, s), 0)) for c, s in zip(table["city"], table["sector"],
                                                                             strict=True)]
-    table["missing"] = ["no one" if p == 0 else ("not started" if n == p else "")
+    table["missing"] = [NO_ONE if p == 0 else (NOT_STARTED if n == p else "")
                         for p, n in zip(table["people"], table["not_started"], strict=True)]
     table["of"] = table["people"] * questions
     table = table.sort_values(["city", "sector"], ignore_index=True)
     return table[["city", "sector", "people", "submitted", "not_started", "answered", "of", "share", "missing"]]
 
 
-def city_summary(table: pd.DataFrame) -> pd.DataFrame:
+def city_summary(table: pd.DataFrame, tr: Translator | None = None) -> pd.DataFrame:
     """`progress_table` per city: people, submitted, not started, the share of questions answered and `missing`,
-    the sectors with no one or not started in words ("employer (no one), housing (not started)")."""
+    the sectors with no one or not started in words ("employer (no one), housing (not started)"; in `tr`'s
+    language)."""
+    tr = tr or translator()
     rows = []
     for city, g in table.groupby("city", sort=True):
-        gaps = [f"{r.sector} ({r.missing})" for r in g.itertuples() if r.missing]
+        gaps = [f"{r.sector} ({tr._(r.missing)})" for r in g.itertuples() if r.missing]
         of = int(g["of"].sum())
         rows.append({"city": city, "people": int(g["people"].sum()), "submitted": int(g["submitted"].sum()),
                      "not_started": int(g["not_started"].sum()), "answered": int(g["answered"].sum()), "of": of,
-                     "share": f"{g['answered'].sum() / of:.0%}" if of else "–", "missing": ", ".join(gaps)})
+                     "share": tr.percent(g["answered"].sum() / of) if of else "–", "missing": ", ".join(gaps)})
     return pd.DataFrame(rows, columns=["city", "people", "submitted", "not_started", "answered", "of", "share",
                                        "missing"])
 

@@ -63,6 +63,12 @@ def escape(value) -> str:
     return _escape("" if value is None else str(value), quote=True)
 
 
+def fill(template: str, /, **markup: str) -> str:
+    """A translated text with its placeholders unfilled (`tr._("{round} is {state}.")`, no values) as HTML: the
+    words escaped, then each placeholder filled with `markup` (HTML made here, or text escaped already)."""
+    return escape(template).format(**markup)
+
+
 def safe_url(url: str | None) -> str | None:
     """`url` if it is an http(s) or mailto address, else None (a javascript: or data: link is never made)."""
     if not url:
