@@ -1,15 +1,18 @@
-"""Foundation commands: validate, frameworks, cities, demo-data, export, import, demo."""
+"""Foundation commands: validate, frameworks, cities, demo-data, export, import, demo; and what every command
+shares: its settings, its store and `cli_tr()`, the words of the language its messages are printed in."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from ..config import Settings
-from ..errors import Problem, ValidationError
+from ..errors import ICFError, Problem, ValidationError
+from ..i18n import N_, Translator
 from ..model import cities as cities_mod
 from ..model.framework import bundled_names, load_framework, validate_path
 from ..store import Store
@@ -32,6 +35,30 @@ def settings(store_url: str | None = None, build: Path | None = None) -> Setting
     return Settings.from_environment(programme=programme, store_url=store_url, build=build)
 
 
+def cli_tr() -> Translator:
+    """The words of this command's messages: `icf --lang CODE`, else $ICF_LANG, else English, from the bundled
+    catalogues and the programme's own (`<programme>/locale/`). Made once per command (kept in the click
+    context); outside a command, from $ICF_LANG."""
+    from ..i18n import translator
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx else None
+    if isinstance(obj, dict) and "tr" in obj:
+        return obj["tr"]
+    lang = (obj.get("lang") if isinstance(obj, dict) else None) or os.environ.get("ICF_LANG", "").strip() or "en"
+    try:
+        extra = settings().locale if ctx else ()
+    except ICFError:  # a programme that cannot be read: its catalogues too; the error itself is reported elsewhere
+        extra = ()
+    try:
+        tr = translator(lang, extra)
+    except ICFError:  # $ICF_LANG is not a language code, or a catalogue is unreadable: English, never a crash
+        tr = translator("en")
+    if isinstance(obj, dict):
+        obj["tr"] = tr
+    return tr
+
+
 def open_store(store_url: str | None) -> Store:
     """The store of this command; a missing one is an error that says how to make it."""
     return settings(store_url).open_store()
@@ -44,20 +71,21 @@ def check_programme(run: Settings) -> tuple[list[Problem], str]:
     from ..model.framework import BUNDLED, bundled_names
     from ..model.practices import load_practices
 
+    tr = cli_tr()
     root = run.cities
-    problems, found = validate_path(BUNDLED), [f"{len(bundled_names())} frameworks"]
+    problems, found = validate_path(BUNDLED), [tr._("{n} frameworks", n=len(bundled_names()))]
     if not cities_mod.city_slugs(root):
-        problems.append(Problem(str(root), None, "no city files (<slug>/city.yaml) in this folder: add one with "
-                                "`icf cities add`"))
-    loaders = {"cities": cities_mod.load_cities, "convenings": cities_mod.load_convenings,
-               "action plans": load_plans,
-               "practices": lambda root: load_practices(run.extra_practices, cities_root=root)}
+        problems.append(Problem(str(root), None, tr._("no city files (<slug>/city.yaml) in this folder: add one "
+                                                      "with `icf cities add`")))
+    loaders = {N_("{n} cities"): cities_mod.load_cities, N_("{n} convenings"): cities_mod.load_convenings,
+               N_("{n} action plans"): load_plans,
+               N_("{n} practices"): lambda root: load_practices(run.extra_practices, cities_root=root)}
     for what, loader in loaders.items():
         try:
-            found.append(f"{len(loader(root))} {what}")
+            found.append(tr._(what, n=len(loader(root))))
         except ValidationError as exc:
             problems += exc.problems
-    return problems, f"All valid: {', '.join(found)} in {root}."
+    return problems, tr._("All valid: {found} in {folder}.", found=", ".join(found), folder=root)
 
 
 def report_problems(problems: list[Problem], summary: str) -> None:
@@ -65,7 +93,7 @@ def report_problems(problems: list[Problem], summary: str) -> None:
     for p in problems:
         click.secho(str(p), fg="red")
     if problems:
-        click.echo(f"{len(problems)} problem(s) found.")
+        click.echo(cli_tr()._("{n} problem(s) found.", n=len(problems)))
         sys.exit(1)
     click.echo(summary)
 
@@ -79,7 +107,7 @@ def validate(paths):
     Reports every problem with file and line; exits 1 when any is found.
     """
     if paths:
-        report_problems([p for path in paths for p in validate_path(path)], "All valid.")
+        report_problems([p for path in paths for p in validate_path(path)], cli_tr()._("All valid."))
     else:
         report_problems(*check_programme(settings()))
 
@@ -92,12 +120,13 @@ def frameworks():
 @frameworks.command("list")
 def frameworks_list():
     """List the bundled frameworks with their version and size."""
+    tr = cli_tr()
     for name in bundled_names():
         fw = load_framework(name)
-        click.echo(
-            f"{fw.code:20} v{fw.version:8} {len(fw.principles)} × {fw.labels.principle.lower()}, "
-            f"{len(fw.areas)} × {fw.labels.area.lower()}, {len(fw.questions)} questions  {fw.title}"
-        )
+        size = tr._("{principles} × {principle}, {areas} × {area}, {questions} questions",
+                    principles=len(fw.principles), principle=fw.labels.principle.lower(), areas=len(fw.areas),
+                    area=fw.labels.area.lower(), questions=len(fw.questions))
+        click.echo(f"{fw.code:20} v{fw.version:8} {size}  {fw.title}")
 
 
 @frameworks.command("show")
@@ -105,26 +134,27 @@ def frameworks_list():
 @click.option("--questions/--no-questions", default=False, help="Also list every question.")
 def frameworks_show(name, questions):
     """Show a framework (bundled NAME or a YAML path): principles, areas, scale and tiers."""
+    tr = cli_tr()
     fw = load_framework(name)
-    click.echo(f"{fw.title} ({fw.code} v{fw.version})\nSource: {fw.source}\n{fw.description}\n")
-    click.echo(f"{fw.labels.principle}s:")
+    source = tr._("Source: {source}", source=fw.source)
+    click.echo(f"{fw.title} ({fw.code} v{fw.version})\n{source}\n{fw.description}\n")
+    click.echo(tr._("{label}s:", label=fw.labels.principle))
     for p in fw.principles:
         click.echo(f"  {p.code}  {p.title}")
-    click.echo(f"{fw.labels.area}s:")
+    click.echo(tr._("{label}s:", label=fw.labels.area))
     for a in fw.areas:
-        click.echo(f"  {a.code}  {a.title} ({len(a.questions)} questions)")
+        click.echo(f"  {a.code}  {a.title} " + tr._("({n} questions)", n=len(a.questions)))
         if questions:
             for q in a.questions:
-                core = "core" if q.core else "additional"
-                click.echo(
-                    f"      {q.code:7} [{core}, weight {q.weight:g}, {', '.join(q.principles)}] {q.text}"
-                )
-    click.echo(
-        "Scale: "
-        + "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
-        + f"; plus {fw.scale.dont_know.label} and {fw.scale.not_applicable.label} (never scored as zero)"
-    )
-    click.echo("Tiers: " + "; ".join(f"{t.label} from {t.min:g}" for t in fw.tiers))
+                core = tr._("core") if q.core else tr._("additional")
+                about = tr._("[{kind}, weight {weight}, {principles}]", kind=core, weight=f"{q.weight:g}",
+                             principles=", ".join(q.principles))
+                click.echo(f"      {q.code:7} {about} {q.text}")
+    levels = "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
+    click.echo(tr._("Scale: {levels}; plus {dont_know} and {na} (never scored as zero)", levels=levels,
+                    dont_know=fw.scale.dont_know.label, na=fw.scale.not_applicable.label))
+    click.echo(tr._("Tiers: {tiers}", tiers="; ".join(tr._("{label} from {min}", label=t.label, min=f"{t.min:g}")
+                                                      for t in fw.tiers)))
 
 
 @frameworks.command("validate")
@@ -138,7 +168,9 @@ def frameworks_validate(path, lang):
     problems = validate_path(path)
     if lang and not problems:
         problems = [p for f in framework_files(path) for p in translation_problems(f, lang)]
-    report_problems(problems, f"{path}: valid" + (f", every text translated into {lang}." if lang else "."))
+    tr = cli_tr()
+    report_problems(problems, tr._("{path}: valid, every text translated into {lang}.", path=path, lang=lang)
+                    if lang else tr._("{path}: valid.", path=path))
 
 
 @frameworks.command("export")
@@ -149,7 +181,8 @@ def frameworks_export(name, xlsx):
     from ..model.spreadsheet import export_xlsx
 
     export_xlsx(load_framework(name), xlsx)
-    click.echo(f"Wrote {xlsx}. Edit it, then: icf frameworks import {xlsx} --out my-framework.yaml")
+    click.echo(cli_tr()._("Wrote {path}. Edit it, then: icf frameworks import {path} --out my-framework.yaml",
+                          path=xlsx))
 
 
 @frameworks.command("import")
@@ -168,10 +201,8 @@ def frameworks_import(xlsx, out):
     fw = import_xlsx(xlsx)
     out = out or xlsx.with_name(f"{fw.code}.yaml")
     atomic_write(out, framework_yaml(fw).encode())
-    click.echo(
-        f"Wrote {out}: {len(fw.questions)} questions in {len(fw.areas)} areas. "
-        f"Check it with: icf frameworks validate {out}"
-    )
+    click.echo(cli_tr()._("Wrote {path}: {questions} questions in {areas} areas. Check it with: icf frameworks "
+                          "validate {path}", path=out, questions=len(fw.questions), areas=len(fw.areas)))
 
 
 @main.group()
@@ -182,26 +213,31 @@ def cities():
 @cities.command("list")
 def cities_list():
     """List the cities with nation, phase and year joined."""
+    tr = cli_tr()
     for c in cities_mod.load_cities(settings().cities):
-        click.echo(f"{c.slug:24} {c.name:26} {c.nation:17} phase {c.phase}  joined {c.year_joined}")
+        click.echo(f"{c.slug:24} {c.name:26} {c.nation:17} "
+                   + tr._("phase {phase}  joined {year}", phase=c.phase, year=c.year_joined))
 
 
 @cities.command("show")
 @click.argument("slug")
 def cities_show(slug):
     """Show one city's profile: leadership roles and taskforce sectors."""
+    tr = cli_tr()
     c = cities_mod.load_city(slug, settings().cities)
     click.echo(f"{c.name}" + (f" ({c.local_name})" if c.local_name else "") + f", {c.nation}")
-    click.echo(f"Phase {c.phase}, joined {c.year_joined}")
-    click.echo(f"Senior lead: {c.leadership.senior_lead}\nOperational lead: {c.leadership.operational_lead}")
-    click.echo(f"Taskforce sectors: {', '.join(c.taskforce_sectors)}\n{c.context}")
+    click.echo(tr._("Phase {phase}, joined {year}", phase=c.phase, year=c.year_joined))
+    click.echo(tr._("Senior lead: {senior}\nOperational lead: {operational}", senior=c.leadership.senior_lead,
+                    operational=c.leadership.operational_lead))
+    click.echo(tr._("Taskforce sectors: {sectors}", sectors=", ".join(c.taskforce_sectors)) + f"\n{c.context}")
 
 
 @cities.command("convenings")
 def cities_convenings():
     """List the programme's convenings."""
+    tr = cli_tr()
     for cv in cities_mod.load_convenings(settings().cities):
-        click.echo(f"{cv.id:18} {cv.when:15} phase {cv.phase}  {cv.title}")
+        click.echo(f"{cv.id:18} {cv.when:15} " + tr._("phase {phase}", phase=cv.phase) + f"  {cv.title}")
 
 
 @main.command("demo-data")
@@ -225,13 +261,13 @@ def demo_data(store_url, seed, extra_cities, cities_dir):
     from ..store.demo import generate
     from ..style import SYNTHETIC_NOTICE
 
+    tr = cli_tr()
     run = settings(store_url)
     cities = cities_mod.load_cities(run.cities)
     if extra_cities:
         if not cities_dir:
-            raise click.UsageError(
-                "--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use them)"
-            )
+            raise click.UsageError(tr._("--extra-cities needs --cities-dir DIR (then set ICF_CITIES=DIR to use "
+                                        "them)"))
         for c in cities:  # the extra-cities folder holds the real twelve too, so it can serve as ICF_CITIES
             src = run.cities / c.slug / "city.yaml"
             (cities_dir / c.slug).mkdir(parents=True, exist_ok=True)
@@ -242,10 +278,9 @@ def demo_data(store_url, seed, extra_cities, cities_dir):
     store = run.open_store(create=True)  # demo-data makes the store it fills
     with progress_bar(len(cities), "cities") as tick:
         counts = generate(store, seed=seed, cities=cities, progress=lambda _slug: tick())
-    click.echo(
-        f"{SYNTHETIC_NOTICE}\nWrote {counts['answers']} answers from {counts['respondents']} respondents "
-        f"for {len(cities)} cities into {store.url}"
-    )
+    click.echo(tr._(SYNTHETIC_NOTICE) + "\n" + tr._(
+        "Wrote {answers} answers from {respondents} respondents for {cities} cities into {store}",
+        answers=counts["answers"], respondents=counts["respondents"], cities=len(cities), store=store.url))
 
 
 @main.command("export")
@@ -265,7 +300,7 @@ def export_cmd(store_url, path, fmt, round_id, city):
     from ..store.transfer import export_answers
 
     n = export_answers(open_store(store_url), path, fmt, round_id, city)
-    click.echo(f"Wrote {n} answers to {path}")
+    click.echo(cli_tr()._("Wrote {n} answers to {path}", n=n, path=path))
 
 
 @main.command("import")
@@ -277,7 +312,7 @@ def import_cmd(store_url, path):
 
     run = settings(store_url)
     n = import_answers(run.open_store(), path, cities=cities_mod.city_slugs(run.cities))
-    click.echo(f"Imported {n} answers from {path}")
+    click.echo(cli_tr()._("Imported {n} answers from {path}", n=n, path=path))
 
 
 @main.command("summary")
@@ -300,7 +335,7 @@ def print_summary(store: Store, table) -> None:
     from ..style import SYNTHETIC_NOTICE
 
     if store.is_synthetic():
-        click.secho(SYNTHETIC_NOTICE, fg="yellow")
+        click.secho(cli_tr()._(SYNTHETIC_NOTICE), fg="yellow")
     click.echo(table.to_string(index=False))
 
 
@@ -327,31 +362,33 @@ def demo_cmd(out, seed):
     from ..model.programme import init_programme
     from ..store.demo import LATEST_ROUND, generate
 
+    tr = cli_tr()
     for name in DEMO_FILES:  # what the previous demo made; its briefs stay, to be skipped when unchanged
         path = out / name
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     init_programme(out, name="Inclusive Cities demo (synthetic data)", example=True, build=".")
     run = Settings.from_environment(programme=out)
-    click.echo(f"1/4 Validating frameworks, cities and convenings in the demo programme {out}/...")
+    click.echo(tr._("1/4 Validating frameworks, cities and convenings in the demo programme {folder}/...",
+                    folder=out))
     report_problems(*check_programme(run))
     store = run.open_store(create=True)
-    click.echo(f"2/4 Writing synthetic demo answers to {run.store_path()}...")
+    click.echo(tr._("2/4 Writing synthetic demo answers to {store}...", store=run.store_path()))
     generate(store, seed=seed, cities=cities_mod.load_cities(run.cities))
     from ..analysis.summary import city_summary
 
-    click.echo("3/4 Per-city summary (all rounds):")
+    click.echo(tr._("3/4 Per-city summary (all rounds):"))
     print_summary(store, city_summary(store))
     from ..batch.pool import run_batch
 
-    click.echo(f"4/4 Running the workbooks for every city of round {LATEST_ROUND} (icf run)...")
+    click.echo(tr._("4/4 Running the workbooks for every city of round {round} (icf run)...", round=LATEST_ROUND))
     result = run_batch(LATEST_ROUND, settings=run)
     click.echo(result.summary())
     pdfs = sorted((Path(out) / LATEST_ROUND).glob("*/brief.pdf"))
     if pdfs:
-        click.echo(f"Briefs ({len(pdfs)} PDFs, each with brief.html beside it):")
+        click.echo(tr._("Briefs ({n} PDFs, each with brief.html beside it):", n=len(pdfs)))
         for pdf in pdfs:
             click.echo(f"  {pdf}")
-    click.echo(f"The demo is a programme folder: inside {out}/ (or in this repository), try `icf rounds`, "
-               "`icf respondents list --round virtual-2020` or `icf app`.")
+    click.echo(tr._("The demo is a programme folder: inside {folder}/ (or in this repository), try `icf rounds`, "
+                    "`icf respondents list --round virtual-2020` or `icf app`.", folder=out))
     if not result.ok:
         sys.exit(1)
