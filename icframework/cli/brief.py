@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
-from .core import settings, store_option
+from .core import cli_tr, settings, store_option
 
 
 @main.command("brief")
@@ -38,8 +38,9 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
     from ..model.types import check_slug
     from ..render import city_outputs, convening_outputs
 
+    tr = cli_tr()
     if bool(city) == convening:
-        raise click.UsageError("give one CITY, or --convening for the round's convening brief")
+        raise click.UsageError(tr._("give one CITY, or --convening for the round's convening brief"))
     check_slug(round_id, "round")
     if city:
         check_slug(city, "city")
@@ -59,7 +60,7 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
         if note:
             click.echo(note, err=True)
     for path in written.values():
-        click.echo(f"Wrote {path}")
+        click.echo(tr._("Wrote {path}", path=path))
 
 
 def brief_languages(langs: str | None, run, city: str | None) -> list[str]:
@@ -70,7 +71,7 @@ def brief_languages(langs: str | None, run, city: str | None) -> list[str]:
     if langs:
         chosen = [check_language(code.strip()) for code in langs.split(",") if code.strip()]
         if not chosen:
-            raise click.UsageError("--lang needs at least one language code, e.g. --lang cy")
+            raise click.UsageError(cli_tr()._("--lang needs at least one language code, e.g. --lang cy"))
         return list(dict.fromkeys(chosen))
     if city:
         own = load_city(city, run.cities).languages

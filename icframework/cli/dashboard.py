@@ -23,7 +23,7 @@ import click
 from ..errors import ICFError, NotFoundError
 from . import main
 from .app import DEFAULT_PORT as FORM_PORT
-from .core import open_store, settings, store_option
+from .core import cli_tr, open_store, settings, store_option
 
 DASHBOARD = "dashboard.ipynb"
 CONSOLE = "console.ipynb"
@@ -98,9 +98,10 @@ def dashboard_cmd(ctx, store_url, port, console_port, host, form_url, dashboard_
         env["VOILA_APP_IP"] = host
     argvs = server_argvs(run, port=port, console_port=console_port, host=host, open_browser=not no_browser,
                          pool_size=pool_size, cull_idle=cull_idle)
-    click.echo(f"Serving the city dashboards at http://{shown}:{port}/ and the facilitator console at "
-               f"http://{shown}:{console_port}/ with answers in {run.store_url}\n"
-               "People open them with their links (`icf dashboard codes add`). Ctrl-C stops both.", err=True)
+    click.echo(cli_tr()._("Serving the city dashboards at {dashboards} and the facilitator console at {console} "
+                          "with answers in {store}\nPeople open them with their links (`icf dashboard codes add`). "
+                          "Ctrl-C stops both.", dashboards=f"http://{shown}:{port}/",
+                          console=f"http://{shown}:{console_port}/", store=run.store_url), err=True)
     sys.exit(_run_both(argvs, env))
 
 
@@ -183,11 +184,13 @@ def codes_add(store_url, city, role, label, base_url):
     from ..model.cities import city_slugs
     from ..store.access import issue_code
 
+    tr = cli_tr()
     run = settings(store_url)
     if city:
         known = city_slugs(run.cities)
         if city not in known:
-            raise NotFoundError(f"unknown city {city!r} in {run.cities}; known cities: {', '.join(known) or 'none'}")
+            raise NotFoundError(tr._("unknown city {city} in {folder}; known cities: {known}", city=repr(city),
+                                     folder=run.cities, known=", ".join(known) or tr._("none")))
     store = run.open_store()
     record, code = issue_code(store, role, city=city, label=label)
     if role == "taskforce":
@@ -195,8 +198,8 @@ def codes_add(store_url, city, role, label, base_url):
     else:
         url = console_link(base_url or f"http://127.0.0.1:{CONSOLE_PORT}", code)
     click.echo(f"{record.id}\t{record.role}\t{record.label}\t{url}")
-    click.echo("Send the link to whom it is for; it cannot be shown again (issue a new one if it is lost). "
-               "`icf dashboard codes revoke ID` withdraws it.", err=True)
+    click.echo(tr._("Send the link to whom it is for; it cannot be shown again (issue a new one if it is lost). "
+                    "`icf dashboard codes revoke ID` withdraws it."), err=True)
 
 
 @codes.command("list")
@@ -206,13 +209,14 @@ def codes_list(store_url, city):
     """The codes issued (id, role, city, label, status); never the codes themselves."""
     from ..store.access import list_codes
 
+    tr = cli_tr()
     found = list_codes(open_store(store_url), city=city)
     if not found:
-        click.echo("No codes yet. Issue one with `icf dashboard codes add --city CITY`.")
+        click.echo(tr._("No codes yet. Issue one with `icf dashboard codes add --city CITY`."))
         return
-    click.echo(f"{'id':>5}  {'role':12} {'city':22} {'status':8} label")
+    click.echo(f"{tr._('id'):>5}  {tr._('role'):12} {tr._('city'):22} {tr._('status'):8} {tr._('label')}")
     for c in found:
-        click.echo(f"{c.id:>5}  {c.role:12} {c.city or '(every city)':22} {c.status:8} {c.label}")
+        click.echo(f"{c.id:>5}  {c.role:12} {c.city or tr._('(every city)'):22} {c.status:8} {c.label}")
 
 
 @codes.command("revoke")
@@ -222,7 +226,9 @@ def codes_revoke(store_url, ids):
     """Withdraw codes IDS: their links open nothing any more."""
     from ..store.access import revoke_code
 
+    tr = cli_tr()
     store = open_store(store_url)
     for cid in ids:
         c = revoke_code(store, cid)
-        click.echo(f"Revoked {c.id} ({c.role}, {c.city or 'every city'}, {c.label})")
+        click.echo(tr._("Revoked {id} ({role}, {city}, {label})", id=c.id, role=c.role,
+                        city=c.city or tr._("every city"), label=c.label))

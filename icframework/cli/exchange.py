@@ -9,13 +9,18 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_
 from . import main
-from .core import settings, store_option
+from .core import cli_tr, settings, store_option
 
 practices_option = click.option(
     "--practices", "extra", multiple=True, type=click.Path(exists=True, path_type=Path), metavar="PATH",
     help="Also read practices from this YAML file or folder (repeatable). cities/practices.yaml and "
          "cities/practices/*.yaml are always read.")
+
+
+STATES = {"done": N_("done"), "on_track": N_("on track"), "overdue": N_("overdue"), "dropped": N_("dropped"),
+          "undated": N_("undated")}  # an action's state, as `icf actions list` prints it
 
 
 def _areas(p) -> str:
@@ -36,7 +41,7 @@ def practices_list(extra):
     found = load_practices(extra, settings().cities)
     for p in found:
         click.echo(f"{p.id:40} {_areas(p):18} {p.city} ({p.country}): {p.title}")
-    click.echo(f"{len(found)} practices.")
+    click.echo(cli_tr()._("{n} practices.", n=len(found)))
 
 
 @practices.command("show")
@@ -47,6 +52,7 @@ def practices_show(practice_id, extra):
     from ..model.framework import load_framework
     from ..model.practices import get_practice, load_practices
 
+    tr = cli_tr()
     p = get_practice(load_practices(extra, settings().cities), practice_id)
     fw = load_framework(p.codes)
     click.echo(f"{p.title}\n{p.city}, {p.country}  [{p.id}]\n\n{p.description}\n")
@@ -55,8 +61,9 @@ def practices_show(practice_id, extra):
     for c in p.principles:
         click.echo(f"  {fw.labels.principle} {c}: {fw.principle(c).title}")
     if p.themes:
-        click.echo(f"Themes: {', '.join(p.themes)}")
-    click.echo(f"Source: {p.source}" + (f"\nLink: {p.link}" if p.link else "") + f"\nDefined at {p.origin}")
+        click.echo(tr._("Themes: {themes}", themes=", ".join(p.themes)))
+    click.echo(tr._("Source: {source}", source=p.source) + ("\n" + tr._("Link: {link}", link=p.link) if p.link else "")
+               + "\n" + tr._("Defined at {origin}", origin=p.origin))
 
 
 @practices.command("search")
@@ -72,7 +79,9 @@ def practices_search(area, principle, theme, text, extra):
     hits = search(load_practices(extra, settings().cities), area=area, principle=principle, theme=theme, text=text)
     for p in hits:
         click.echo(f"{p.id:40} {_areas(p):18} {p.city} ({p.country}): {p.title}")
-    click.echo(f"{len(hits)} match(es)." if hits else "No practice matches; try fewer words or filters.")
+    tr = cli_tr()
+    click.echo(tr._("{n} match(es).", n=len(hits)) if hits else tr._("No practice matches; try fewer words or "
+                                                                       "filters."))
 
 
 @practices.command("validate")
@@ -83,7 +92,8 @@ def practices_validate(extra):
 
     root = settings().cities
     found = load_practices(extra, root)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
-    click.echo(f"All valid: {len(found)} practices in {len(practice_files(extra, root))} file(s).")
+    click.echo(cli_tr()._("All valid: {n} practices in {files} file(s).", n=len(found),
+                          files=len(practice_files(extra, root))))
 
 
 @main.command("match")
@@ -113,20 +123,23 @@ def match_cmd(store_url, round_id, k, learns, min_gap, focus, min_group, as_json
     if as_json:
         click.echo(json.dumps(data | {"round": round_id, "synthetic": synthetic}, indent=1, ensure_ascii=False))
         return
+    tr = cli_tr()
     if synthetic:
         from ..style import SYNTHETIC_NOTICE
 
-        click.secho(SYNTHETIC_NOTICE, fg="yellow")
+        click.secho(tr._(SYNTHETIC_NOTICE), fg="yellow")
     if data["notice"]:
         click.secho(data["notice"], fg="red", err=True)
         sys.exit(1)
-    click.echo(f"Peer-learning plan for {round_id}: {len(data['pairs'])} pair(s), {data['learners']} of "
-               f"{data['cities']} cities learn, total learning potential {data['total_potential']:g} points.\n")
+    click.echo(tr._("Peer-learning plan for {round}: {pairs} pair(s), {learners} of {cities} cities learn, total "
+                    "learning potential {potential} points.", round=round_id, pairs=len(data["pairs"]),
+                    learners=data["learners"], cities=data["cities"], potential=f"{data['total_potential']:g}")
+               + "\n")
     for p in data["pairs"]:
-        click.echo(f"{p['learner_name']} learns {p['area']} from {p['mentor_name']} "
-                   f"(+{p['potential']:g}): {p['why']}")
+        click.echo(tr._("{learner} learns {area} from {mentor} (+{potential}): {why}", learner=p["learner_name"],
+                        area=p["area"], mentor=p["mentor_name"], potential=f"{p['potential']:g}", why=p["why"]))
     for u in data["unmatched"]:
-        click.echo(f"{u['name']} does not learn this round: {u['reason']}.")
+        click.echo(tr._("{city} does not learn this round: {reason}.", city=u["name"], reason=u["reason"]))
     click.echo(f"\n{data['method']}")
 
 
@@ -149,31 +162,35 @@ def actions_list(city, overdue, reference):
     from ..model.actions import load_plan, load_plans, progress
     from ..style import SYNTHETIC_PLAN_NOTICE
 
+    tr = cli_tr()
     try:
         ref = _parse_date(reference) or dt.date.today()
     except ValueError:
-        raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--reference") from None
+        raise click.BadParameter(tr._("use the form YYYY-MM-DD"), param_hint="--reference") from None
     root = settings().cities
     plans = [load_plan(city, root)] if city else load_plans(root)
     if city and plans[0] is None:
-        click.echo(f"{city} has no action plan yet (cities/{city}/actions.yaml).")
+        click.echo(tr._("{city} has no action plan yet (cities/{city}/actions.yaml).", city=city))
         return
     if any(p.synthetic for p in plans):
-        click.secho(SYNTHETIC_PLAN_NOTICE, fg="yellow")
-    click.echo(f"Progress on {ref.isoformat()}:")
+        click.secho(tr._(SYNTHETIC_PLAN_NOTICE), fg="yellow")
+    click.echo(tr._("Progress on {date}:", date=ref.isoformat()))
     for plan in plans:
         summary = progress(plan, ref)
         items = [i for i in summary["items"] if i["state"] == "overdue" or not overdue]
         if not items:
             continue
-        mark = " [synthetic]" if plan.synthetic else ""
-        click.echo(f"\n{plan.city}{mark}: {summary['done']} done, {summary['on_track']} on track, "
-                   f"{summary['overdue']} overdue, {summary['flagged']} flagged")
+        mark = " " + tr._("[synthetic]") if plan.synthetic else ""
+        click.echo("\n" + tr._("{city}{mark}: {done} done, {on_track} on track, {overdue} overdue, {flagged} "
+                               "flagged", city=plan.city, mark=mark, done=summary["done"],
+                               on_track=summary["on_track"], overdue=summary["overdue"], flagged=summary["flagged"]))
         for i in items:
-            late = f", {i['days_overdue']} days late" if i["days_overdue"] else ""
+            late = tr._(", {n} days late", n=i["days_overdue"]) if i["days_overdue"] else ""
             flags = f"  [{'; '.join(i['flags'])}]" if i["flags"] else ""
-            click.echo(f"  {i['state'].replace('_', ' '):9} {i['id']:32} due {i['due'] or '-':10}{late} "
-                       f"owner {i['owner'] or '-'}: {i['title']}{flags}")
+            state = tr._(STATES[i["state"]]) if i["state"] in STATES else i["state"].replace("_", " ")
+            click.echo(f"  {state:9} {i['id']:32} "
+                       + tr._("due {due}{late} owner {owner}: {title}", due=f"{i['due'] or '-':10}", late=late,
+                              owner=i["owner"] or "-", title=i["title"]) + flags)
 
 
 @actions.command("validate")
@@ -182,7 +199,8 @@ def actions_validate():
     from ..model.actions import load_plans
 
     plans = load_plans(settings().cities)  # a ValidationError is printed with every problem, exit 1 (cli.ICFGroup)
-    click.echo(f"All valid: {len(plans)} plan(s), {sum(len(p.actions) for p in plans)} actions.")
+    click.echo(cli_tr()._("All valid: {plans} plan(s), {actions} actions.", plans=len(plans),
+                          actions=sum(len(p.actions) for p in plans)))
 
 
 @actions.command("load")
@@ -197,5 +215,7 @@ def actions_load(store_url, city):
     plans = [p for p in ([load_plan(city, run.cities)] if city else load_plans(run.cities)) if p is not None]
     store = run.open_store()
     n = load_into_store(store, plans)
-    note = " (synthetic demo plans)" if any(p.synthetic for p in plans) else ""
-    click.echo(f"Loaded {n} actions from {len(plans)} plan(s){note} into {store.url}")
+    tr = cli_tr()
+    note = " " + tr._("(synthetic demo plans)") if any(p.synthetic for p in plans) else ""
+    click.echo(tr._("Loaded {n} actions from {plans} plan(s){note} into {store}", n=n, plans=len(plans), note=note,
+                    store=store.url))

@@ -10,7 +10,7 @@ import click
 
 from ..errors import ICFError
 from . import main
-from .core import cities, settings, store_option
+from .core import cities, cli_tr, settings, store_option
 
 
 @main.command("init")
@@ -30,9 +30,10 @@ def init_cmd(folder, name, framework, example):
     path = init_programme(folder, name=name, framework=framework, example=example)
     run = Settings.from_environment(programme=path.parent)
     run.open_store(create=True).close()
-    click.echo(f"Made the programme {run.name!r} in {path.parent}/ with its answer store {run.store_path()}.\n"
-               f"Next: cd {folder}, add cities (`icf cities add SLUG --name ... --sectors ...`), then "
-               "`icf rounds create ID --title ...`. Its README.md walks through a round.")
+    click.echo(cli_tr()._("Made the programme {name} in {folder}/ with its answer store {store}.\nNext: cd {path}, "
+                          "add cities (`icf cities add SLUG --name ... --sectors ...`), then `icf rounds create ID "
+                          "--title ...`. Its README.md walks through a round.", name=repr(run.name),
+                          folder=path.parent, store=run.store_path(), path=folder))
 
 
 @main.group("store")
@@ -56,10 +57,10 @@ def store_create(store_url):
             empty = state(conn).empty
         engine.dispose()
         if not empty:
-            raise ICFError(f"{path or describe(run.store_url)} holds an answer store already: nothing to do "
-                           "(`icf store upgrade` brings an older one up to date)")
+            raise ICFError(cli_tr()._("{store} holds an answer store already: nothing to do (`icf store upgrade` "
+                                      "brings an older one up to date)", store=path or describe(run.store_url)))
     run.open_store(create=True).close()
-    click.echo(f"Created the answer store {path or describe(run.store_url)}.")
+    click.echo(cli_tr()._("Created the answer store {store}.", store=path or describe(run.store_url)))
 
 
 def _store_url(store_url) -> str:
@@ -85,10 +86,13 @@ def store_upgrade(store_url):
         before, after = upgrade(engine)
     finally:
         engine.dispose()
+    tr = cli_tr()
     if before == after:
-        click.echo(f"The answer store {describe(url)} is up to date (schema version {after}).")
+        click.echo(tr._("The answer store {store} is up to date (schema version {version}).", store=describe(url),
+                        version=after))
     else:
-        click.echo(f"Upgraded the answer store {describe(url)} from {before} to schema version {after}.")
+        click.echo(tr._("Upgraded the answer store {store} from {before} to schema version {after}.",
+                        store=describe(url), before=before, after=after))
 
 
 @store_group.command("backup")
@@ -103,7 +107,8 @@ def store_backup(path, store_url):
 
     url = _store_url(store_url)
     done = backup(url, path)
-    click.echo(f"Backed up {describe(url)} to {done} ({done.stat().st_size:,} bytes).")
+    click.echo(cli_tr()._("Backed up {store} to {path} ({size} bytes).", store=describe(url), path=done,
+                          size=f"{done.stat().st_size:,}"))
 
 
 @main.group("rounds", invoke_without_command=True)
@@ -116,9 +121,11 @@ def rounds(ctx, store_url):
 
 
 def _describe(r) -> str:
-    state = "closed" if r.closed else "open"
-    dates = f", {r.opens or '…'} to {r.closes or '…'}" if (r.opens or r.closes) else ""
-    flag = ", synthetic demo data" if r.synthetic else ""
+    tr = cli_tr()
+    state = tr._("closed") if r.closed else tr._("open")
+    dates = tr._(", {opens} to {closes}", opens=r.opens or "…", closes=r.closes or "…") if (r.opens or r.closes) \
+        else ""
+    flag = tr._(", synthetic demo data") if r.synthetic else ""
     return f"{r.id:18} {r.title} ({state}{dates}{flag}); {r.framework} v{r.framework_version}"
 
 
@@ -128,7 +135,7 @@ def rounds_list(store_url):
     """List the rounds with their title, state and framework."""
     found = settings(store_url).open_store().list_rounds()
     if not found:
-        click.echo("No rounds yet. Create one with `icf rounds create ID --title \"...\"`.")
+        click.echo(cli_tr()._("No rounds yet. Create one with `icf rounds create ID --title \"...\"`."))
     for r in found:
         click.echo(_describe(r))
 
@@ -137,7 +144,7 @@ def _date(_ctx, param, value):
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
-        raise click.BadParameter("write it as YYYY-MM-DD", param_hint=f"--{param.name}") from None
+        raise click.BadParameter(cli_tr()._("write it as YYYY-MM-DD"), param_hint=f"--{param.name}") from None
 
 
 @rounds.command("create")
@@ -157,12 +164,13 @@ def rounds_create(round_id, title, framework, convening, opens, closes, store_ur
 
     run = settings(store_url)
     if convening and convening not in {c.id for c in load_convenings(run.cities)}:
-        raise ICFError(f"unknown convening {convening!r}; see `icf cities convenings`")
+        raise ICFError(cli_tr()._("unknown convening {convening}; see `icf cities convenings`",
+                                  convening=repr(convening)))
     store = run.open_store()
     r = store.create_round(round_id, framework or run.framework, title=title, convening=convening, opens=opens,
                            closes=closes)
-    click.echo(f"Created {_describe(r)}\nNext: issue links with `icf respondents add --round {r.id} --city CITY "
-               "--sector SECTOR`.")
+    click.echo(cli_tr()._("Created {round}\nNext: issue links with `icf respondents add --round {id} --city CITY "
+                          "--sector SECTOR`.", round=_describe(r), id=r.id))
 
 
 @rounds.command("show")
@@ -176,7 +184,7 @@ def rounds_show(round_id, store_url):
     r = store.get_round(round_id)
     click.echo(_describe(r))
     table = round_progress(store, round_id)
-    click.echo("No one has been issued a link yet." if table.empty else table.to_string(index=False))
+    click.echo(cli_tr()._("No one has been issued a link yet.") if table.empty else table.to_string(index=False))
 
 
 @rounds.command("close")
@@ -185,7 +193,8 @@ def rounds_show(round_id, store_url):
 def rounds_close(round_id, store_url):
     """Close a round: the form and the store accept no more changes to its answers."""
     r = settings(store_url).open_store().set_round_closed(round_id, True)
-    click.echo(f"Closed {r.id} ({r.title}): answers can no longer be changed. `icf rounds reopen {r.id}` undoes it.")
+    click.echo(cli_tr()._("Closed {id} ({title}): answers can no longer be changed. `icf rounds reopen {id}` undoes "
+                          "it.", id=r.id, title=r.title))
 
 
 @rounds.command("reopen")
@@ -194,7 +203,7 @@ def rounds_close(round_id, store_url):
 def rounds_reopen(round_id, store_url):
     """Reopen a closed round."""
     r = settings(store_url).open_store().set_round_closed(round_id, False)
-    click.echo(f"Reopened {r.id} ({r.title}): answers can be changed again.")
+    click.echo(cli_tr()._("Reopened {id} ({title}): answers can be changed again.", id=r.id, title=r.title))
 
 
 @cities.command("add")
@@ -219,4 +228,5 @@ def cities_add(slug, name, local_name, nation, sectors, phase, joined, senior_le
                     sectors=[s.strip() for s in sectors.split(",") if s.strip()], phase=phase,
                     year_joined=joined or dt.date.today().year, senior_lead=senior_lead,
                     operational_lead=operational_lead, context=context or f"{name} joined the programme.")
-    click.echo(f"Added {city.name} ({city.slug}) in {run.cities / city.slug / 'city.yaml'}")
+    click.echo(cli_tr()._("Added {name} ({slug}) in {path}", name=city.name, slug=city.slug,
+                          path=run.cities / city.slug / "city.yaml"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import main
-from .core import settings, store_option
+from .core import cli_tr, settings, store_option
 
 
 @main.group("xlsform")
@@ -30,11 +30,12 @@ def xlsform_export(store_url, round_id, city, respondent_id, path):
     from ..store.xlsform import export_xlsform
 
     if path.suffix.lower() != ".xlsx":
-        raise click.BadParameter("the form is an Excel workbook: give a name ending in .xlsx", param_hint="PATH")
+        raise click.BadParameter(cli_tr()._("the form is an Excel workbook: give a name ending in .xlsx"),
+                                 param_hint="PATH")
     export_xlsform(settings(store_url).open_store(), round_id, path, city=city, respondent_id=respondent_id)
-    click.echo(f"Wrote {path}. Upload it to KoboToolbox or ODK Central; fill icf_city and icf_respondent in each "
-               "person's link unless the form has them. Then: icf xlsform import --round "
-               f"{round_id} submissions.csv")
+    click.echo(cli_tr()._("Wrote {path}. Upload it to KoboToolbox or ODK Central; fill icf_city and icf_respondent "
+                          "in each person's link unless the form has them. Then: icf xlsform import --round {round} "
+                          "submissions.csv", path=path, round=round_id))
 
 
 @xlsform.command("import")
