@@ -1,10 +1,21 @@
-"""A per-city summary of what the store holds."""
+"""A per-city summary of what the store holds, and a round's progress."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ..i18n import N_, Translator
 from ..store.store import Store
+
+# The tables' columns as people read them (`headed`); the tables themselves keep these English names (JSON, code).
+HEADINGS = {"city": N_("city"), "answers": N_("answers"), "respondents": N_("respondents"), "sectors": N_("sectors"),
+            "rounds": N_("rounds"), "synthetic": N_("synthetic"), "sector": N_("sector"), "people": N_("people"),
+            "submitted": N_("submitted"), "answered": N_("answered"), "of": N_("of"), "share": N_("share")}
+
+
+def headed(table: pd.DataFrame, tr: Translator) -> pd.DataFrame:
+    """`table` with its column names in `tr`'s language, for printing (the same table in English)."""
+    return table.rename(columns={c: tr._(HEADINGS[c]) for c in table.columns if c in HEADINGS})
 
 
 def city_summary(store: Store, round_id: str | None = None) -> pd.DataFrame:

@@ -332,11 +332,13 @@ def summary_cmd(store_url, round_id, as_json):
 
 
 def print_summary(store: Store, table) -> None:
+    from ..analysis.summary import headed
     from ..style import SYNTHETIC_NOTICE
 
+    tr = cli_tr()
     if store.is_synthetic():
-        click.secho(cli_tr()._(SYNTHETIC_NOTICE), fg="yellow")
-    click.echo(table.to_string(index=False))
+        click.secho(tr._(SYNTHETIC_NOTICE), fg="yellow")
+    click.echo(headed(table, tr).to_string(index=False))
 
 
 DEMO_DIR = Path("build") / "demo"

@@ -178,13 +178,14 @@ def rounds_create(round_id, title, framework, convening, opens, closes, store_ur
 @store_option
 def rounds_show(round_id, store_url):
     """Response progress of a round, per city and sector: people, submitted, questions answered."""
-    from ..analysis.summary import round_progress
+    from ..analysis.summary import headed, round_progress
 
     store = settings(store_url).open_store()
     r = store.get_round(round_id)
     click.echo(_describe(r))
     table = round_progress(store, round_id)
-    click.echo(cli_tr()._("No one has been issued a link yet.") if table.empty else table.to_string(index=False))
+    tr = cli_tr()
+    click.echo(tr._("No one has been issued a link yet.") if table.empty else headed(table, tr).to_string(index=False))
 
 
 @rounds.command("close")
