@@ -17,7 +17,8 @@
 
 # %%
 # The facilitator console, served by Voilà with `icf dashboard` (sources stripped, so nothing here is shown).
-# Facilitators open it from their link (?code=..., issued with `icf dashboard codes add --role facilitator`).
+# Facilitators open it from their link (?code=..., issued with `icf dashboard codes add --role facilitator`;
+# add &lang=cy for another language).
 # All logic is in `icframework.app.console` and `icframework.app.operations`.
 from icframework.app.console import preload
 from icframework.app.voila import page_setup, query_string

@@ -18,7 +18,8 @@
 # %%
 # A city's diagnostics for its taskforce, served by Voilà with `icf dashboard` (sources stripped, so nothing
 # here is shown). Each taskforce opens it from its link (?city=...&code=..., issued with
-# `icf dashboard codes add --city CITY`). All logic is in `icframework.app.dashboard`; viewing writes nothing.
+# `icf dashboard codes add --city CITY`; add &lang=cy for another language). All logic is in
+# `icframework.app.dashboard`; viewing writes nothing.
 from icframework.app.dashboard import preload
 from icframework.app.voila import page_setup, query_string
 

@@ -31,14 +31,14 @@ DASHBOARD_PORT = 8867
 CONSOLE_PORT = 8868
 
 
-def dashboard_link(base_url: str, city: str, code: str) -> str:
-    """A taskforce member's (or a facilitator's) link to a city's dashboard."""
-    return f"{base_url.rstrip('/')}/?{urlencode({'city': city, 'code': code})}"
+def dashboard_link(base_url: str, city: str, code: str, lang: str | None = None) -> str:
+    """A taskforce member's (or a facilitator's) link to a city's dashboard (in `lang`, when one is chosen)."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'city': city, 'code': code, **({'lang': lang} if lang else {})})}"
 
 
-def console_link(base_url: str, code: str) -> str:
-    """A facilitator's link to the console."""
-    return f"{base_url.rstrip('/')}/?{urlencode({'code': code})}"
+def console_link(base_url: str, code: str, lang: str | None = None) -> str:
+    """A facilitator's link to the console (in `lang`, when one is chosen)."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'code': code, **({'lang': lang} if lang else {})})}"
 
 
 def app_environment(run, *, form_url: str, dashboard_url: str) -> dict[str, str]:
@@ -179,12 +179,17 @@ def codes():
 @click.option("--label", default="", help="Whose code this is, to find it again (e.g. 'Bristol taskforce').")
 @click.option("--base-url", default=None, help="Where people reach the app (default: the dashboard on port "
               f"{DASHBOARD_PORT}, or the console on port {CONSOLE_PORT} for a facilitator).")
-def codes_add(store_url, city, role, label, base_url):
+@click.option("--lang", default=None, metavar="CODE",
+              help="The language the link opens the page in, e.g. cy (words without a translation stay English). "
+                   "Default: English.")
+def codes_add(store_url, city, role, label, base_url, lang):
     """Issue a code and print its link (shown once; only a hash is kept)."""
+    from ..i18n import check_language
     from ..model.cities import city_slugs
     from ..store.access import issue_code
 
     tr = cli_tr()
+    lang = check_language(lang) if lang else None
     run = settings(store_url)
     if city:
         known = city_slugs(run.cities)
@@ -194,9 +199,9 @@ def codes_add(store_url, city, role, label, base_url):
     store = run.open_store()
     record, code = issue_code(store, role, city=city, label=label)
     if role == "taskforce":
-        url = dashboard_link(base_url or f"http://127.0.0.1:{DASHBOARD_PORT}", city, code)
+        url = dashboard_link(base_url or f"http://127.0.0.1:{DASHBOARD_PORT}", city, code, lang)
     else:
-        url = console_link(base_url or f"http://127.0.0.1:{CONSOLE_PORT}", code)
+        url = console_link(base_url or f"http://127.0.0.1:{CONSOLE_PORT}", code, lang)
     click.echo(f"{record.id}\t{record.role}\t{record.label}\t{url}")
     click.echo(tr._("Send the link to whom it is for; it cannot be shown again (issue a new one if it is lost). "
                     "`icf dashboard codes revoke ID` withdraws it."), err=True)
