@@ -173,7 +173,7 @@ def benchmark_chart(report: CityReport, bench: Benchmark, tr: Translator | None 
     rows = [{"area": f"{r['area']} {r['title']}", "score": r["score"], "median": r["median"], "low": r["low"],
              "high": r["high"],
              "label": tr._("{city} {score} · median {median}", city=report.city.name,
-                           score=_label(r["score"], r["n"], r["thin"], tr), median=f"{r['median']:.0f}")}
+                           score=_label(r["score"], r["n"], r["thin"], tr), median=format(r["median"], ".0f"))}
             for r in bench.rows if r["compared"]]
     order = [r["area"] for r in rows]
     y = {"field": "area", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 260}}
@@ -192,7 +192,8 @@ def benchmark_chart(report: CityReport, bench: Benchmark, tr: Translator | None 
         "width": 360, "height": {"step": 40}})
     lines = [tr._("{area}: {city} {score}; programme median {median}, range {low} to {high} over {cities} cities.",
                   area=r["area"], city=report.city.name, score=_label(r["score"], r["n"], r["thin"], tr),
-                  median=f"{r['median']:.0f}", low=f"{r['low']:.0f}", high=f"{r['high']:.0f}", cities=r["cities"])
+                  median=format(r["median"], ".0f"), low=format(r["low"], ".0f"), high=format(r["high"], ".0f"),
+                  cities=r["cities"])
              for r in bench.rows if r["compared"]]
     alt = (tr._("Chart of {city}'s area scores (dots) beside the programme's range (lines) and median (ticks).",
                 city=report.city.name)
@@ -218,8 +219,8 @@ def _label(score, n: int, thin: bool, tr: Translator | None = None) -> str:
     if score is None or pd.isna(score):
         return tr._("no score")
     if thin:
-        return tr._("{score} (n={n}, thin)", score=f"{score:.0f}", n=n)
-    return tr._("{score} (n={n})", score=f"{score:.0f}", n=n)
+        return tr._("{score} (n={n}, thin)", score=format(score, ".0f"), n=n)
+    return tr._("{score} (n={n})", score=format(score, ".0f"), n=n)
 
 
 def _note(report: CityReport, tr: Translator) -> str:

@@ -387,12 +387,12 @@ def _peers_html(r, tr: Translator | None = None) -> str:
         area = f"<strong>{esc(p.area)} {esc(p.area_title)}</strong>"
         if p.role == "learner":
             text = tr._("Learn about {area} from {mentor} ({mentor_score} against your {learner_score}).",
-                        area="\0", mentor=p.mentor_name, mentor_score=f"{p.mentor_score:.0f}",
-                        learner_score=f"{p.learner_score:.0f}")
+                        area="\0", mentor=p.mentor_name, mentor_score=format(p.mentor_score, ".0f"),
+                        learner_score=format(p.learner_score, ".0f"))
         else:
             text = tr._("Mentor {learner} in {area} ({mentor_score} against their {learner_score}).",
-                        learner=p.learner_name, area="\0", mentor_score=f"{p.mentor_score:.0f}",
-                        learner_score=f"{p.learner_score:.0f}")
+                        learner=p.learner_name, area="\0", mentor_score=format(p.mentor_score, ".0f"),
+                        learner_score=format(p.learner_score, ".0f"))
         out.append(f"<li>{esc(text).replace(chr(0), area)}</li>")
     text = f"<ul>{''.join(out)}</ul>" if out else ""
     if r.peers_notice:

@@ -92,8 +92,8 @@ def score(value, n: int | None = None, thin: bool = False, tr: Translator | None
     if n is None:
         return f"{value:.0f}"
     if thin:
-        return tr._("{score} (n={n}, thin)", score=f"{value:.0f}", n=n)
-    return tr._("{score} (n={n})", score=f"{value:.0f}", n=n)
+        return tr._("{score} (n={n}, thin)", score=format(value, ".0f"), n=n)
+    return tr._("{score} (n={n})", score=format(value, ".0f"), n=n)
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence], *, caption: str | None = None,

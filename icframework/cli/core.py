@@ -147,13 +147,13 @@ def frameworks_show(name, questions):
         if questions:
             for q in a.questions:
                 core = tr._("core") if q.core else tr._("additional")
-                about = tr._("[{kind}, weight {weight}, {principles}]", kind=core, weight=f"{q.weight:g}",
+                about = tr._("[{kind}, weight {weight}, {principles}]", kind=core, weight=format(q.weight, "g"),
                              principles=", ".join(q.principles))
                 click.echo(f"      {q.code:7} {about} {q.text}")
     levels = "; ".join(f"{lv.value} {lv.label}" for lv in fw.scale.levels)
     click.echo(tr._("Scale: {levels}; plus {dont_know} and {na} (never scored as zero)", levels=levels,
                     dont_know=fw.scale.dont_know.label, na=fw.scale.not_applicable.label))
-    click.echo(tr._("Tiers: {tiers}", tiers="; ".join(tr._("{label} from {min}", label=t.label, min=f"{t.min:g}")
+    click.echo(tr._("Tiers: {tiers}", tiers="; ".join(tr._("{label} from {min}", label=t.label, min=format(t.min, "g"))
                                                       for t in fw.tiers)))
 
 

@@ -98,10 +98,11 @@ def dashboard_cmd(ctx, store_url, port, console_port, host, form_url, dashboard_
         env["VOILA_APP_IP"] = host
     argvs = server_argvs(run, port=port, console_port=console_port, host=host, open_browser=not no_browser,
                          pool_size=pool_size, cull_idle=cull_idle)
+    dashboards, console = f"http://{shown}:{port}/", f"http://{shown}:{console_port}/"
     click.echo(cli_tr()._("Serving the city dashboards at {dashboards} and the facilitator console at {console} "
                           "with answers in {store}\nPeople open them with their links (`icf dashboard codes add`). "
-                          "Ctrl-C stops both.", dashboards=f"http://{shown}:{port}/",
-                          console=f"http://{shown}:{console_port}/", store=run.store_url), err=True)
+                          "Ctrl-C stops both.", dashboards=dashboards, console=console, store=run.store_url),
+               err=True)
     sys.exit(_run_both(argvs, env))
 
 

@@ -133,11 +133,11 @@ def match_cmd(store_url, round_id, k, learns, min_gap, focus, min_group, as_json
         sys.exit(1)
     click.echo(tr._("Peer-learning plan for {round}: {pairs} pair(s), {learners} of {cities} cities learn, total "
                     "learning potential {potential} points.", round=round_id, pairs=len(data["pairs"]),
-                    learners=data["learners"], cities=data["cities"], potential=f"{data['total_potential']:g}")
+                    learners=data["learners"], cities=data["cities"], potential=format(data["total_potential"], "g"))
                + "\n")
     for p in data["pairs"]:
         click.echo(tr._("{learner} learns {area} from {mentor} (+{potential}): {why}", learner=p["learner_name"],
-                        area=p["area"], mentor=p["mentor_name"], potential=f"{p['potential']:g}", why=p["why"]))
+                        area=p["area"], mentor=p["mentor_name"], potential=format(p["potential"], "g"), why=p["why"]))
     for u in data["unmatched"]:
         click.echo(tr._("{city} does not learn this round: {reason}.", city=u["name"], reason=u["reason"]))
     click.echo(f"\n{data['method']}")
@@ -189,7 +189,7 @@ def actions_list(city, overdue, reference):
             flags = f"  [{'; '.join(i['flags'])}]" if i["flags"] else ""
             state = tr._(STATES[i["state"]]) if i["state"] in STATES else i["state"].replace("_", " ")
             click.echo(f"  {state:9} {i['id']:32} "
-                       + tr._("due {due}{late} owner {owner}: {title}", due=f"{i['due'] or '-':10}", late=late,
+                       + tr._("due {due}{late} owner {owner}: {title}", due=format(i["due"] or "-", "10"), late=late,
                               owner=i["owner"] or "-", title=i["title"]) + flags)
 
 

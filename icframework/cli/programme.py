@@ -108,7 +108,7 @@ def store_backup(path, store_url):
     url = _store_url(store_url)
     done = backup(url, path)
     click.echo(cli_tr()._("Backed up {store} to {path} ({size} bytes).", store=describe(url), path=done,
-                          size=f"{done.stat().st_size:,}"))
+                          size=format(done.stat().st_size, ",")))
 
 
 @main.group("rounds", invoke_without_command=True)
