@@ -233,7 +233,7 @@ def extract_templates(fileobj, keywords, comment_tags, options) -> Iterator[tupl
     """Babel extraction method for the Typst and Jinja templates: every `t("...")`."""
     text = fileobj.read().decode("utf-8")
     for m in _TEMPLATE_CALL.finditer(text):
-        yield text.count("\n", 0, m.start()) + 1, "t", _unquote(m.group(1)), []
+        yield text.count("\n", 0, m.start()) + 1, None, _unquote(m.group(1)), []  # None: no keyword to look up
 
 
 def extract(root: Path):
