@@ -226,4 +226,4 @@ def _label(score, n: int, thin: bool, tr: Translator | None = None) -> str:
 def _note(report: CityReport, tr: Translator) -> str:
     """The synthetic-data notice at the end of a chart's text, in the language of the rest."""
     note = _synthetic_note(report)
-    return f" {tr._(note.strip())}" if note else ""
+    return " " + tr._(note.strip()) if note else ""

@@ -100,7 +100,8 @@ class Console:
         self.tr = tr = tr or translator("en", settings.locale)
         self.issued: list[dict] = []
         rounds = store.list_rounds()
-        title = W.HTML(f'<h1 class="icf-title">{pages.escape(tr._("Facilitator console"))}</h1>'
+        heading = tr._("Facilitator console")
+        title = W.HTML(f'<h1 class="icf-title">{pages.escape(heading)}</h1>'
                        f"<style>{pages.CSS}</style><p>{pages.escape(settings.name)}</p>")
         if not rounds:
             none = pages.fill(tr._("No rounds yet: create one with {command}."),
@@ -245,7 +246,8 @@ class Console:
                 files[name].read_bytes(), f"{self.round.value}-{name}-brief.pdf",
                 self.tr._("Download the brief of {city} (PDF)", city=name)) + "</p>"
         else:
-            self.brief_link.value = f"<p>{pages.escape(self.tr._('No briefs made for this round yet.'))}</p>"
+            none = self.tr._("No briefs made for this round yet.")
+            self.brief_link.value = f"<p>{pages.escape(none)}</p>"
 
     # -- actions --------------------------------------------------------------------------------------------------
     def _toggle_round(self, _button) -> None:
@@ -278,7 +280,8 @@ class Console:
 
     def _replace(self, _button) -> None:
         if not self.people.value:
-            self.people_note.value = f'<p role="status">{pages.escape(self.tr._(CHOOSE_PEOPLE))}</p>'
+            text = self.tr._(CHOOSE_PEOPLE)
+            self.people_note.value = f'<p role="status">{pages.escape(text)}</p>'
             return
         for rid in self.people.value:
             try:
@@ -320,7 +323,8 @@ def progress_html(table, names: dict[str, str] | None = None, tr: Translator | N
     tr = tr or translator()
     names = names or {}
     if not len(table):
-        return f"<p>{pages.escape(tr._('No links issued for this round yet.'))}</p>"
+        none = tr._("No links issued for this round yet.")
+        return f"<p>{pages.escape(none)}</p>"
     by_sector = ops.sector_summary(table)
     sectors = pages.table(
         [tr._("Sector"), tr._("Cities expecting it"), tr._("Cities with a link"), tr._("Cities with answers"),

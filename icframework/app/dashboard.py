@@ -246,6 +246,14 @@ class CityDashboard:
         self.body.value = self._cache[key]
 
 
+def _h2(text: str) -> str:
+    return f"<h2>{pages.escape(text)}</h2>"
+
+
+def _p(text: str) -> str:
+    return f"<p>{pages.escape(text)}</p>"
+
+
 def dashboard_html(view: CityView, tr: Translator | None = None) -> str:
     """The dashboard's content for one view, as HTML (every text escaped), in `tr`'s language."""
     from ..analysis import charts
@@ -270,30 +278,23 @@ def dashboard_html(view: CityView, tr: Translator | None = None) -> str:
     o = r.overall
     evidence = "–" if r.evidence.share is None else tr.percent(r.evidence.share)
     answered = sum(1 for v in r.sectors.answered.values() if v)
-    overall = (f"n={o.n}" + (f" ({tr._('thin')})" if o.thin else "") + (" · " + o.tier if o.tier else ""))
+    thin = " (" + tr._("thin") + ")"
+    overall = f"n={o.n}" + (thin if o.thin else "") + (" · " + o.tier if o.tier else "")
+    tiles = [(tr._("Overall"), pages.score(o.score, tr=tr), overall),
+             (tr._("People who answered"), tr.number(c.respondents),
+              tr.ngettext("{n} sector", "{n} sectors", answered)),
+             (tr._("Answers with evidence"), evidence, tr._("of scored answers"))]
     parts.append('<div class="icf-tiles">'
-                 f'<div class="icf-tile">{esc(tr._("Overall"))}<strong>{esc(pages.score(o.score, tr=tr))}</strong>'
-                 f"{esc(overall)}</div>"
-                 f'<div class="icf-tile">{esc(tr._("People who answered"))}<strong>{tr.number(c.respondents)}'
-                 f'</strong>{esc(tr.ngettext("{n} sector", "{n} sectors", answered))}</div>'
-                 f'<div class="icf-tile">{esc(tr._("Answers with evidence"))}<strong>{esc(evidence)}</strong>'
-                 f'{esc(tr._("of scored answers"))}</div>'
-                 "</div>")
+                 + "".join(f'<div class="icf-tile">{esc(name)}<strong>{esc(value)}</strong>{esc(under)}</div>'
+                           for name, value, under in tiles) + "</div>")
     if r.sectors.missing and not view.sector:
         missing = ", ".join(tr._(sector_label(s)) for s in r.sectors.missing)
-        parts.append(f"<p>{esc(tr._('No answers yet from: {sectors}.', sectors=missing))}</p>")
-
-    def h2(text: str) -> str:
-        return f"<h2>{esc(text)}</h2>"
-
-    def p(text: str) -> str:
-        return f"<p>{esc(text)}</p>"
+        parts.append(_p(tr._("No answers yet from: {sectors}.", sectors=missing)))
 
     area_scores = tr._("{area} scores", area=labels.area)
-    parts.append(h2(tr._("Scores by {area}", area=area_lower)))
+    parts.append(_h2(tr._("Scores by {area}", area=area_lower)))
     parts.append(pages.figure(charts.area_chart(r), area_scores, tr))
     since = r.previous_round_title or r.previous_round
-    thin = f" ({tr._('thin')})"
     parts.append(pages.table(
         [labels.area, tr._("Score"), "n", tr._("Change")],
         [(f"{a.code} {a.title}", pages.score(a.score, tr=tr), f"{a.n}{thin if a.thin else ''}",
@@ -302,59 +303,60 @@ def dashboard_html(view: CityView, tr: Translator | None = None) -> str:
                  else area_scores), numeric=(1, 2, 3)))
 
     by_area = tr._("{principle} by {area}", principle=labels.principle, area=area_lower)
-    parts.append(h2(by_area))
+    parts.append(_h2(by_area))
     parts.append(pages.figure(charts.matrix_chart(r), by_area, tr))
 
     change = tr._("Change across every round")
-    parts.append(h2(change))
+    parts.append(_h2(change))
     if view.rounds >= 1:
         parts.append(pages.figure(trend_chart(r, view.trend, tr), change, tr))
         if view.rounds == 1:
-            parts.append(p(tr._("Only one round so far: the change shows from the next round on.")))
+            parts.append(_p(tr._("Only one round so far: the change shows from the next round on.")))
 
     beside = tr._("Beside the programme")
-    parts.append(h2(beside))
-    parts.append(p(tr._("{city}'s whole taskforce (all sectors) beside the programme's median and range in this "
+    parts.append(_h2(beside))
+    parts.append(_p(tr._("{city}'s whole taskforce (all sectors) beside the programme's median and range in this "
                         "round. No other city is named; an area is compared only when at least {min_group} cities "
                         "have enough answers in it.", city=r.city.name, min_group=view.bench.min_group)))
     if any(row["compared"] for row in view.bench.rows):
         parts.append(pages.figure(benchmark_chart(r, view.bench, tr), beside, tr))
     if view.bench.notice:
-        parts.append(p(view.bench.notice))
+        parts.append(_p(view.bench.notice))
 
-    parts.append(h2(tr._("Questions, answers and evidence")))
-    parts.append(p(tr._("Open an {area} to see its questions, and a question to see the answers and evidence your "
+    parts.append(_h2(tr._("Questions, answers and evidence")))
+    parts.append(_p(tr._("Open an {area} to see its questions, and a question to see the answers and evidence your "
                         "taskforce gave (by sector).", area=area_lower)))
     parts.extend(_drill_html(view.drill, tr))
 
-    parts.append(h2(tr._("Practices to learn from")))
+    parts.append(_h2(tr._("Practices to learn from")))
     parts.append(_practices_html(r.practices or [], tr))
-    parts.append(h2(tr._("Peer learning pairs")))
+    parts.append(_h2(tr._("Peer learning pairs")))
     parts.append(_peers_html(r, tr))
-    parts.append(h2(tr._("Action plan")))
+    parts.append(_h2(tr._("Action plan")))
     parts.append(_actions_html(r.actions, tr))
-    parts.append(h2(tr._("The brief")))
+    parts.append(_h2(tr._("The brief")))
     if view.brief is not None:
         name = f"{r.city.slug}-{r.round.id}-brief.pdf"
-        parts.append(f"<p>{pages.download(view.brief.read_bytes(), name, tr._('Download the brief (PDF)'))}</p>"
-                     + p(tr._("The brief covers the whole taskforce (all sectors).")))
+        download = pages.download(view.brief.read_bytes(), name, tr._("Download the brief (PDF)"))
+        parts.append(f"<p>{download}</p>" + _p(tr._("The brief covers the whole taskforce (all sectors).")))
     else:
-        parts.append(p(tr._("The brief for this round has not been made yet; your facilitator makes it.")))
+        parts.append(_p(tr._("The brief for this round has not been made yet; your facilitator makes it.")))
     return "".join(parts)
 
 
 def _drill_html(areas: list[dict], tr: Translator | None = None) -> list[str]:
     tr = tr or translator()
     esc = pages.escape
+    evidence, links, none = tr._(style.EVIDENCE), tr._(style.LINKS), tr._("No answers to this question.")
     out = []
     for a in areas:
         qs = []
         for q in a["questions"]:
             answers = "".join(
                 f'<div class="icf-answer"><strong>{esc(x["sector"])}</strong>: {esc(x["answer"])}'
-                + (f"\n{esc(tr._(style.EVIDENCE))}: {esc(x['evidence'])}" if x["evidence"] else "")
-                + (f"\n{esc(tr._(style.LINKS))}: {esc(x['links'])}" if x["links"] else "") + "</div>"
-                for x in q["answers"]) or f'<p class="icf-answer">{esc(tr._("No answers to this question."))}</p>'
+                + (f"\n{esc(evidence)}: {esc(x['evidence'])}" if x["evidence"] else "")
+                + (f"\n{esc(links)}: {esc(x['links'])}" if x["links"] else "") + "</div>"
+                for x in q["answers"]) or f'<p class="icf-answer">{esc(none)}</p>'
             extra = tr._(", {n} don't know", n=q["dont_know"]) if q["dont_know"] else ""
             qs.append(f"<details><summary>{esc(q['code'])} {esc(q['text'])} — "
                       f"{esc(pages.score(q['score'], q['n'], q['thin'], tr))}{esc(extra)}</summary>{answers}"
@@ -368,12 +370,11 @@ def _practices_html(practices, tr: Translator | None = None) -> str:
     tr = tr or translator()
     esc = pages.escape
     if not practices:
-        return f"<p>{esc(tr._('No suggestion this round.'))}</p>"
-    items = []
+        return _p(tr._("No suggestion this round."))
+    items, more = [], tr._("read more")
     for p in practices:
-        source = esc(p.source) + (f" · {pages.link(p.link, tr._('read more'))}" if p.link else "")
-        why = esc(tr._("Why: {why} Source: {source}", why="\0", source="\1")).replace("\0", esc(p.why)) \
-            .replace("\1", source)
+        source = esc(p.source) + (f" · {pages.link(p.link, more)}" if p.link else "")
+        why = pages.fill(tr._("Why: {why} Source: {source}"), why=esc(p.why), source=source)
         items.append(f"<li><strong>{esc(p.title)}</strong> ({esc(p.city)}, {esc(p.country)}). {esc(p.description)}"
                      f"<br><span class=icf-muted>{why}</span></li>")
     return f"<ul>{''.join(items)}</ul>"
@@ -384,20 +385,18 @@ def _peers_html(r, tr: Translator | None = None) -> str:
     esc = pages.escape
     out = []
     for p in r.peers or []:
-        area = f"<strong>{esc(p.area)} {esc(p.area_title)}</strong>"
+        values = {"area": f"<strong>{esc(p.area)} {esc(p.area_title)}</strong>", "mentor": esc(p.mentor_name),
+                  "learner": esc(p.learner_name), "mentor_score": format(p.mentor_score, ".0f"),
+                  "learner_score": format(p.learner_score, ".0f")}
         if p.role == "learner":
-            text = tr._("Learn about {area} from {mentor} ({mentor_score} against your {learner_score}).",
-                        area="\0", mentor=p.mentor_name, mentor_score=format(p.mentor_score, ".0f"),
-                        learner_score=format(p.learner_score, ".0f"))
+            text = tr._("Learn about {area} from {mentor} ({mentor_score} against your {learner_score}).")
         else:
-            text = tr._("Mentor {learner} in {area} ({mentor_score} against their {learner_score}).",
-                        learner=p.learner_name, area="\0", mentor_score=format(p.mentor_score, ".0f"),
-                        learner_score=format(p.learner_score, ".0f"))
-        out.append(f"<li>{esc(text).replace(chr(0), area)}</li>")
+            text = tr._("Mentor {learner} in {area} ({mentor_score} against their {learner_score}).")
+        out.append(f"<li>{pages.fill(text, **values)}</li>")
     text = f"<ul>{''.join(out)}</ul>" if out else ""
     if r.peers_notice:
         text += f"<p>{esc(r.peers_notice)}</p>"
-    return text or f"<p>{esc(tr._('No pairs this round.'))}</p>"
+    return text or _p(tr._("No pairs this round."))
 
 
 STATES = {"done": N_("done"), "on_track": N_("on track"), "overdue": N_("overdue"), "dropped": N_("dropped"),
@@ -408,8 +407,7 @@ def _actions_html(actions, tr: Translator | None = None) -> str:
     tr = tr or translator()
     esc = pages.escape
     if actions is None:
-        text = tr._("This city has no action plan in the programme's files.")
-        return f"<p>{esc(text)}</p>"
+        return _p(tr._("This city has no action plan in the programme's files."))
     head = tr._("On {date}: {done} done, {on_track} on track, {overdue} overdue, {dropped} dropped, {undated} "
                 "without a date ({total} in all).", date=actions.reference, done=actions.done,
                 on_track=actions.on_track, overdue=actions.overdue, dropped=actions.dropped,

@@ -77,7 +77,7 @@ def city_summary(table: pd.DataFrame, tr: Translator | None = None) -> pd.DataFr
     tr = tr or translator()
     rows = []
     for city, g in table.groupby("city", sort=True):
-        gaps = [f"{r.sector} ({tr._(r.missing)})" for r in g.itertuples() if r.missing]
+        gaps = [r.sector + " (" + tr._(r.missing) + ")" for r in g.itertuples() if r.missing]
         of = int(g["of"].sum())
         rows.append({"city": city, "people": int(g["people"].sum()), "submitted": int(g["submitted"].sum()),
                      "not_started": int(g["not_started"].sum()), "answered": int(g["answered"].sum()), "of": of,

@@ -220,9 +220,11 @@ def codes_list(store_url, city):
     if not found:
         click.echo(tr._("No codes yet. Issue one with `icf dashboard codes add --city CITY`."))
         return
-    click.echo(f"{tr._('id'):>5}  {tr._('role'):12} {tr._('city'):22} {tr._('status'):8} {tr._('label')}")
+    heads = [tr._("id"), tr._("role"), tr._("city"), tr._("status"), tr._("label")]
+    click.echo("{:>5}  {:12} {:22} {:8} {}".format(*heads))
+    every = tr._("(every city)")
     for c in found:
-        click.echo(f"{c.id:>5}  {c.role:12} {c.city or tr._('(every city)'):22} {c.status:8} {c.label}")
+        click.echo(f"{c.id:>5}  {c.role:12} {c.city or every:22} {c.status:8} {c.label}")
 
 
 @codes.command("revoke")
