@@ -511,7 +511,8 @@ class AssessmentForm:
 
     def _confirm_submit(self) -> None:
         kit, tr = self.kit, self.tr
-        ask = kit.html(f'<p role="alert"><strong>{escape(tr._("Submit your answers now?"))}</strong></p>')
+        question = escape(tr._("Submit your answers now?"))
+        ask = kit.html(f'<p role="alert"><strong>{question}</strong></p>')
         yes = kit.button(tr._("Yes, submit now"), self.submit, "icf-submit", primary=True)
         no = kit.button(tr._("Not yet"), self.show_review, "icf-navbutton")
         self.body.children = [*self.body.children[:-1], ask, kit.box([yes, no], vertical=False)]
@@ -563,6 +564,7 @@ class AssessmentForm:
         notice = (f'<p class="notice"><strong>{escape(tr._(style.SYNTHETIC_NOTICE))}</strong></p>'
                   if self.synthetic else "")
         title = tr._("{city}: your self-assessment answers", city=self.city_name)
+        answered = tr._("answered as {who}", who=who)
         made = f"{tr.date(now)}, {now:%H:%M}"
         summary = tr._("{done} of {total} questions answered; answers {status}. Copy made {made}.", done=done,
                        total=total, status=status, made=made)
@@ -573,7 +575,7 @@ class AssessmentForm:
                 f"<title>{escape(title)}</title><style>{RECEIPT_CSS}</style></head><body><main>"
                 f"<h1>{escape(title)}</h1>{notice}"
                 f"<p>{escape(self.round.title)} · {escape(self.fw.title)} · "
-                f"{escape(tr._('answered as {who}', who=who))}</p>"
+                f"{escape(answered)}</p>"
                 f"<p>{escape(summary)}</p>" + "".join(rows) + "</main></body></html>")
 
     def download_html(self) -> str:
@@ -597,14 +599,15 @@ class AssessmentForm:
         who = self.respondent.role or tr._(sector_label(self.respondent.sector))
         n = len(self.fw.questions)
         low, high = time_estimate(n)
-        facts = [f"<li><strong>{escape(tr._('About {low} to {high} minutes', low=low, high=high))}</strong> "
+        minutes = tr._("About {low} to {high} minutes", low=low, high=high)
+        facts = [f"<li><strong>{escape(minutes)}</strong> "
                  + escape(tr._("for {n} questions. Every change is saved as you make it: you can stop, come back "
                                "to this link at any time and answer in any order.", n=n)) + "</li>"]
         if self.round.closes and not self.round.closed:
             when = long_date(self.round.closes, tr)
-            facts.append(f"<li><strong>{escape(tr._('Please answer by {date}.', date=when))}</strong></li>"
-                         if self.round.closes >= self.today else
-                         f"<li><strong>{escape(tr._('The deadline was {date}', date=when))}</strong>"
+            by, was = tr._("Please answer by {date}.", date=when), tr._("The deadline was {date}", date=when)
+            facts.append(f"<li><strong>{escape(by)}</strong></li>" if self.round.closes >= self.today else
+                         f"<li><strong>{escape(was)}</strong>"
                          + escape(tr._("; you can still answer until the round is closed.")) + "</li>")
         if self.contact:
             ask = escape(tr._("Questions? Ask {contact}.", contact="\0")).replace("\0", contact_html(self.contact))
@@ -619,14 +622,16 @@ class AssessmentForm:
     def _closed_html(self) -> str:
         tr = self.tr
         if self.round.closed:
-            return (f'<p class="icf-done" role="status"><strong>{escape(tr._("This self-assessment has closed."))}'
+            closed = escape(tr._("This self-assessment has closed."))
+            return (f'<p class="icf-done" role="status"><strong>{closed}'
                     "</strong> " + escape(tr._("Your answers are kept and shown below; they can no longer be "
                                                "changed.")) + "</p>")
         if self.status == "submitted":
-            return (f'<p class="icf-done" role="status"><strong>'
-                    f'{escape(tr._("Thank you: your answers are submitted."))}</strong> '
+            thanks = escape(tr._("Thank you: your answers are submitted."))
+            return (f'<p class="icf-done" role="status"><strong>{thanks}</strong> '
                     + escape(tr._("To change them, ask your facilitator to reopen them.")) + "</p>")
-        return f'<p class="icf-error" role="alert">{escape(tr._("These answers are closed for changes."))}</p>'
+        closed = escape(tr._("These answers are closed for changes."))
+        return f'<p class="icf-error" role="alert">{closed}</p>'
 
     def _update_progress(self) -> None:
         prog = self.progress()
@@ -692,9 +697,9 @@ class QuestionCard:
         label = self.form._response_label(answer)
         given = [tr._(n).lower() for f, n in (("evidence", style.EVIDENCE), ("links", style.LINKS),
                                               ("comment", style.COMMENT)) if (answer.get(f) or "").strip()]
-        text = (f"{escape(tr._('Your answer:'))} <strong>{escape(label)}</strong>" if label
-                else escape(tr._("Not answered yet"))) + (
-            f" · {escape(tr._('{fields} given', fields=', '.join(given)))}" if given else "")
+        yours, fields = tr._("Your answer:"), tr._("{fields} given", fields=", ".join(given))
+        text = (f"{escape(yours)} <strong>{escape(label)}</strong>" if label
+                else escape(tr._("Not answered yet"))) + (f" · {escape(fields)}" if given else "")
         value = f'<p class="icf-hint">{text}</p>'
         if self.summary.value != value:
             self.summary.value = value
