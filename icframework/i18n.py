@@ -198,7 +198,7 @@ def review_status(lang: str, extra: Iterable[Path] = ()) -> tuple[int, int]:
     for path in (_po_file(LOCALE, lang), *(_po_file(Path(d), lang) for d in extra)):
         if path.is_file():
             for m in _read(path):
-                if m.id and m.string:
+                if m.id and m.string and "fuzzy" not in m.flags:
                     latest[m.id if isinstance(m.id, str) else tuple(m.id)] = any(
                         NEEDS_REVIEW in c for c in m.user_comments)
     return sum(latest.values()), len(latest)

@@ -310,7 +310,8 @@ def test_city_report_numbers_and_shape(store, cities_root):
     json.dumps(r, allow_nan=False)  # plain JSON, no NaN
     assert set(doc_keys()) <= set(r) and len(doc_keys()) >= 15
     assert r["synthetic"] is False and r["notice"] is None
-    assert r["city"] == {"slug": "x", "name": "Exton", "local_name": None, "nation": "England", "phase": 1}
+    assert r["city"] == {"slug": "x", "name": "Exton", "local_name": None, "nation": "England", "phase": 1,
+                         "languages": []}
     assert r["round"] == {"id": "r2", "title": "Round two", "convening": "conv-2",
                           "convening_title": "Second meeting", "convening_when": "March 2020"}
     assert r["previous_round"] == "r1"

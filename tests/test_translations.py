@@ -3,6 +3,8 @@ missing translation reported with its file and line."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -10,7 +12,31 @@ from icframework.cli import main
 from icframework.errors import ValidationError
 from icframework.model.framework import BUNDLED, parse_framework, text_paths, translation_problems
 
-SOURCE = (BUNDLED / "inclusive-cities.yaml").read_text(encoding="utf-8")
+def english_only(text: str) -> str:
+    """A framework file with its translations taken out: each `key:` followed by `en: ...` and `cy: ...` (block
+    style, as the bundled file writes them) becomes `key: ...` again, so the tests below can add their own."""
+    lines, out, i = text.splitlines(), [], 0
+    while i < len(lines):
+        m = re.match(r"^(\s*)(\w+):$", lines[i])
+        if m and i + 1 < len(lines) and lines[i + 1].startswith(f"{m.group(1)}  en: "):
+            indent = m.group(1)
+            out.append(f"{indent}{m.group(2)}: {lines[i + 1].split('en: ', 1)[1]}")
+            i += 2
+            while i < len(lines) and lines[i].startswith(indent + "    "):  # the English of a folded (>-) text
+                out.append(lines[i][2:])
+                i += 1
+            while i < len(lines) and re.match(rf"^{indent}  [a-z]{{2,3}}(-[A-Za-z0-9]+)?: ", lines[i]):
+                i += 1  # another language's text, and its folded lines
+                while i < len(lines) and lines[i].startswith(indent + "    "):
+                    i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out) + "\n"
+
+
+# The bundled framework without its Welsh: these tests write Welsh of their own into it.
+SOURCE = english_only((BUNDLED / "inclusive-cities.yaml").read_text(encoding="utf-8"))
 
 
 def welsh(tmp_path, skip: str | None = None):
@@ -50,11 +76,13 @@ def test_every_missing_translation_is_reported_at_its_line(tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[problems[0].line - 1].strip() == f'text: "{fw.question("A2.Q3").text}"'
     every = translation_problems(path, "cy")
-    assert len(every) == len(text_paths(fw)) - len(fw.questions)  # all but the title and 34 question texts + 1
+    scale = [p for p in text_paths(fw) if p.startswith("scale.")]  # the bundled scale has its Welsh already
+    assert len(every) == len(text_paths(fw)) - len(fw.questions) - len(scale)  # all but the title, 34 questions
     shown = CliRunner().invoke(main, ["frameworks", "validate", str(path), "--lang", "cy"])
     assert shown.exit_code == 1 and f"{path}:{problems[0].line}: areas[1].questions[2].text: no cy translation" \
         in shown.output
-    assert "maturity.yaml" in shown.output  # the scale's texts are in the scale's own file
+    irish = CliRunner().invoke(main, ["frameworks", "validate", str(path), "--lang", "ga"])
+    assert "maturity.yaml" in irish.output  # the scale's texts are reported in the scale's own file
 
 
 def test_a_translation_without_the_framework_language_is_an_error(tmp_path):

@@ -55,7 +55,7 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
     languages = brief_languages(langs, run, None if convening else city)
     written = (convening_outputs if convening else city_outputs)(folder, languages, run.locale)  # again:
     # the templates or the catalogues may have changed since the workbook ran
-    for lang in languages[1:]:
+    for lang in [code for code in languages if code != "en"]:
         note = review_note(lang, run.locale)
         if note:
             click.echo(note, err=True)

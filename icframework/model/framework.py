@@ -119,10 +119,15 @@ class Framework(_Frozen):
     translations: dict[str, dict[str, str]] = Field(default_factory=dict)
     _localized: dict = PrivateAttr(default_factory=dict)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal fields (the cache of localized copies is not part of what a framework is)."""
+        return isinstance(other, Framework) and self.__dict__ == other.__dict__
+
     @property
     def languages(self) -> list[str]:
         """The framework's own language first, then those it has translations for."""
-        return [self.language, *sorted(set(self.translations) - {self.language})]
+        own = {lang for lang, texts in self.translations.items() if any(not p.startswith("scale") for p in texts)}
+        return [self.language, *sorted(own - {self.language})]  # a shared scale's words alone are not enough
 
     def localized(self, lang: str) -> Framework:
         """The framework in `lang`: every text that has a translation in it replaced (others stay in the

@@ -270,14 +270,13 @@ def import_xlsx(path: Path) -> Framework:
             _set(raw, loc, {default: _get(raw, loc), **langs})
         except (KeyError, IndexError):  # a translation of a text left empty: the empty text is reported below
             continue
-    raw, raw["translations"], _ = _split_translations(raw, default)
-
     from .framework import _resolve_scale
 
-    problems += [
+    problems += [  # before the split: a bundled scale's texts may carry translations too
         Problem(str(path), None, p.message, "sheet framework, column value (scale)")
         for p in _resolve_scale(raw, path, None)
     ]
+    raw, raw["translations"], _ = _split_translations(raw, default)
     for loc, msg in _cross_checks(raw):
         problems.append(Problem(str(path), None, msg, _nearest(where, loc)))
     fw = None
