@@ -22,9 +22,11 @@ Targets: first question answerable within 2 s of page load; save round trip p95 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +40,7 @@ import psutil  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from icframework.app.voila import KERNEL_READY  # noqa: E402
 from icframework.cli.app import link, serving  # noqa: E402
 from icframework.store import Store  # noqa: E402
 
@@ -237,6 +240,35 @@ def invalid_stream(url: str, people: list, root: Path) -> None:
               f"{load()}")
 
 
+# Milliseconds from navigation start: first byte of the page, its HTML complete (the server has rendered the form's
+# cell), DOMContentLoaded, the load event (scripts loaded), now (the first question is answerable).
+PHASES = ("first byte", "HTML complete", "DOM ready", "load event", "answerable")
+PHASES_JS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  return [n.responseStart, n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd, performance.now()]; }"""
+
+
+def cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server process, its kernels, and the browser (Chromium and
+    Playwright's driver: this script's other child processes)."""
+    out = {"server": 0.0, "kernels": 0.0, "browser": 0.0}
+    procs = tree(server)
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            out["server" if p.pid == server else "kernels"] += t.user + t.system
+        except psutil.Error:
+            pass
+    server_pids = {q.pid for q in procs}
+    for p in psutil.Process().children(recursive=True):  # Playwright's driver and Chromium
+        try:
+            if p.pid not in server_pids:
+                t = p.cpu_times()
+                out["browser"] += t.user + t.system
+        except psutil.Error:
+            pass
+    return out
+
+
 ROOM_JS = "() => window.jupyterapp && window.jupyterapp.widgetManager && window.jupyterapp.widgetManager.kernel.id"
 
 
@@ -261,6 +293,10 @@ async def room(url: str, store: Store, people: list, root: Path) -> None:
                 resp, code = people[i]
                 context = await browser.new_context()
                 page = await context.new_page()
+                console[i] = []
+                page.on("console", lambda m, i=i: console[i].append(f"{time.perf_counter() - start:.1f}s {m.type}: "
+                                                                    f"{m.text[:300]}"))
+                page.on("pageerror", lambda e, i=i: console[i].append(f"{time.perf_counter() - start:.1f}s error: {e}"))
                 t0 = time.perf_counter()
                 await page.goto(link(base, resp.city, code), wait_until="commit", timeout=180_000)
                 try:
@@ -268,8 +304,10 @@ async def room(url: str, store: Store, people: list, root: Path) -> None:
                 except Exception:
                     print(f"  person {i}: no form after 120 s; the page says:",
                           (await page.inner_text("body"))[:500].replace("\n", " "))
+                    print("  its console:\n    " + "\n    ".join(console[i][-40:]))
                     raise
                 answerable = time.perf_counter() - t0
+                phases[i] = [t / 1000 for t in await page.evaluate(PHASES_JS)]
                 level = i % (fw.scale.max_level + 1)
                 await page.locator(f"{sel} input[type=radio]").nth(level).check()
                 text = f"room evidence {i}"
@@ -277,14 +315,42 @@ async def room(url: str, store: Store, people: list, root: Path) -> None:
                 kernel = await page.evaluate(ROOM_JS)
                 return page, answerable, (resp.id, level, text), kernel
 
+            console: dict[int, list[str]] = {}
+            phases: dict[int, list[float]] = {}
+            cpu_before = cpu_seconds(pid[0])
+            samples: list[tuple[float, int, int]] = []  # (seconds, kernels, "kernel ready" lines in the log)
+            stop = threading.Event()
+
+            def sample():
+                while not stop.is_set():
+                    ready = (root / "room.log").read_bytes().count(KERNEL_READY.encode())
+                    samples.append((time.perf_counter() - start, len(kernel_processes(pid[0])), ready))
+                    time.sleep(0.5)
+
+            start = time.perf_counter()
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
             try:
                 results = await asyncio.gather(*(person(i) for i in range(ROOM)))
             except Exception:
+                stop.set()
+                print("  kernels over time (s: kernels, ready lines): " + ", ".join(
+                    f"{t:.0f}: {k}, {r}" for t, k, r in samples[::4]))
+                keep = os.environ.get("ICF_BENCH_LOGS")
+                if keep:
+                    shutil.copy(root / "room.log", Path(keep) / "room.log")
                 print((root / "room.log").read_text(errors="replace")[-4000:])
                 raise
+            stop.set()
             times = [r[1] for r in results]
+            cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(pid[0]).items()}
             print(f"  first question answerable after opening the link: p50 {percentile(times, 50):.2f} s, "
                   f"p95 {percentile(times, 95):.2f} s, max {max(times):.2f} s (target p95 <= 2.5 s) {load()}")
+            print("  of which (p50 / max, from navigation start): " + ", ".join(
+                f"{name} {statistics.median(v[n] for v in phases.values()):.2f} / "
+                f"{max(v[n] for v in phases.values()):.2f} s" for n, name in enumerate(PHASES)))
+            print(f"  CPU seconds used until every form was answerable ({time.perf_counter() - start:.1f} s wall, "
+                  f"{os.cpu_count()} cores): " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
             await asyncio.sleep(3)
             procs = kernel_processes(pid[0])
             mem = []
@@ -323,6 +389,10 @@ async def room(url: str, store: Store, people: list, root: Path) -> None:
         left = len(gone & set(kernel_processes(pid[0])))
         print(f"  kernels of the {ROOM} closed pages gone after {time.perf_counter() - closed:.1f} s "
               f"({left} left) {load()}")
+        if os.environ.get("ICF_BENCH_LOGS"):
+            shutil.copy(root / "room.log", Path(os.environ["ICF_BENCH_LOGS"]) / "room.log")
+            Path(os.environ["ICF_BENCH_LOGS"], "kernels.txt").write_text(
+                "".join(f"{t:.1f} {k} {r}\n" for t, k, r in samples))
     return lost
 
 
