@@ -9,14 +9,21 @@ Prints:
 - answers lost with 10 respondents answering at the same time and closing their pages at once (must be 0);
 - a stream of invalid links: the memory (RSS) of the server's process tree and its number of kernels before and
   after, with every link checked against the store and with the default limit on failed links (429s);
-- a room full of people (issue 19): 20 people opening their links within 5 seconds: first question answerable
-  p50/p95/max from opening the link, answers lost, memory per open form (RSS, USS and PSS of each form's kernel,
-  psutil), and how long the kernels of the closed pages take to go.
+- a room full of people (issue 19): 20 people opening their links within 5 seconds, each answering the first
+  question: first question answerable p50/p95/max from opening the link (18 emulated pages, which make the
+  server do what a page makes it do, and 2 real Chromium pages: every person has their own device, and this
+  machine cannot also be 20 phones), where the time and the CPU went, answers lost (read back from the store),
+  memory per open form (RSS, USS and PSS of each form's kernel, psutil), how long the kernels of the closed pages
+  take to go, and what is left afterwards.
 Targets: first question answerable within 2 s of page load; save round trip p95 under 150 ms; room: p95 within
 2.5 s, 0 answers lost, at most 80 MiB per kernel. Every figure is printed with the machine's load average.
 
     .venv/bin/python benchmarks/app.py                  # everything
     .venv/bin/python benchmarks/app.py invalid room     # only these parts (also: loads, saves, concurrent)
+
+The room's settings: ICF_BENCH_ROOM (people, 20), ICF_BENCH_ROOM_POOL (`icf app --pool-size`, default: as many as
+people), ICF_BENCH_ROOM_BROWSERS (real Chromium pages among them, 2; "all": every page in this machine's
+Chromium), ICF_BENCH_LOGS (a folder: keep the server's log and the kernel count over time there).
 """
 
 from __future__ import annotations
@@ -172,6 +179,7 @@ MiB = 2**20
 INVALID = 1000  # invalid requests in the stream
 ROOM = int(os.environ.get("ICF_BENCH_ROOM", 20))  # people opening their links within ROOM_SPREAD seconds
 ROOM_SPREAD = 5.0
+ROOM_POOL = int(os.environ.get("ICF_BENCH_ROOM_POOL", ROOM))  # `icf app --pool-size` for the room
 
 
 def load() -> str:
@@ -378,12 +386,12 @@ async def room(url: str, store: Store, people: list, root: Path) -> int:
     real = set(range(ROOM)) if ROOM_BROWSERS == "all" else \
         {round((k + 1) * ROOM / int(ROOM_BROWSERS)) - 1 for k in range(int(ROOM_BROWSERS))}
     pid: list[int] = []
-    with serving(url, free_port(), pool_size=ROOM, log_path=root / "room.log", pid=pid, timeout=600) as base:
+    with serving(url, free_port(), pool_size=ROOM_POOL, log_path=root / "room.log", pid=pid, timeout=600) as base:
         time.sleep(5)
         idle = kernel_processes(pid[0])
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            print(f"room: {ROOM} people within {ROOM_SPREAD:.0f} s, pool of {ROOM} preheated kernels; "
+            print(f"room: {ROOM} people within {ROOM_SPREAD:.0f} s, pool of {ROOM_POOL} preheated kernels; "
                   f"{len(real)} real Chromium pages (people {', '.join(str(i + 1) for i in sorted(real))}), "
                   f"{ROOM - len(real)} emulated {load()}")
 

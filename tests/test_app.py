@@ -528,7 +528,10 @@ def test_pool_refills_wait_until_people_stop_arriving_and_start_one_at_a_time():
         km.list_kernel_ids = lambda: ["k1", "k2", "k3"]
         assert open_pages(km, "form.ipynb") == 2
 
-    asyncio.run(scenario())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own thread: Playwright's sync API may run a loop in this one
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def test_form_kernels_start_without_the_debugger(monkeypatch):
