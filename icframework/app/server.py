@@ -240,7 +240,7 @@ def _classes():
                                help="Shut a kernel down this many seconds after its last page connection closed "
                                "(and none opened again); 0 turns this off.")
 
-        refill_quiet = Float(8.0, config=True,
+        refill_quiet = Float(2.0, config=True,
                              help="Start a kernel that refills the preheated pool once no page has been asked for "
                              "in this many seconds (or after 4 times this long at the latest), one at a time.")
 
