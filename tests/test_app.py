@@ -483,8 +483,8 @@ def test_a_refused_link_gets_a_static_page_with_the_forms_words(store, ana):
 
 def test_pool_refills_wait_until_people_stop_arriving_and_start_one_at_a_time():
     """Voilà refills its pool as soon as a kernel is taken: with a room arriving, that is a kernel starting for
-    nobody beside every page. A refill waits for `refill_quiet` seconds without a page, then starts alone; a
-    refill a page has already taken from the pool (it ran out) starts at once."""
+    nobody beside every page. A refill waits until no page is being rendered and none was for `refill_quiet`
+    seconds, then starts alone; a refill a page has already taken from the pool (it ran out) starts at once."""
     import asyncio
 
     from icframework.app.server import GraceKernelManager, open_pages
@@ -505,13 +505,14 @@ def test_pool_refills_wait_until_people_stop_arriving_and_start_one_at_a_time():
 
         tasks = {name: loop.create_task(refill(name)) for name in ("a", "b", "c")}
         km._pools["form.ipynb"].extend(tasks.values())
-        km.page_requested()
+        km.page_started()
         gate.set_result(None)
         await asyncio.sleep(0.1)
-        assert taken == []  # a page was asked for just now
+        assert taken == []  # a page is being rendered
         km._pools["form.ipynb"].remove(tasks["c"])  # a page took this one from the pool: it must not wait
         await asyncio.sleep(0.1)
         assert taken == ["c"]
+        km.page_finished()
         await asyncio.sleep(0.5)
         assert taken == ["c"]  # quiet now, but one at a time: the next waits until "c" is preheated
         km._warming.discard(await tasks["c"])

@@ -29,7 +29,8 @@ A room arriving together: Voilà refills its pool of preheated kernels a second 
 people arriving together also started 20 kernels for nobody, on the same cores. On a busy machine the rendering of
 a page then gave up waiting for the form cell's outputs (Voilà's executor waits 4 s, `iopub_timeout`) and sent
 the page without its form, for good. `icf app` gives the executor 120 s, and `GraceKernelManager` holds refills
-back until no page has been asked for in `refill_quiet` seconds, then starts them one at a time.
+back until no page is being rendered and none has been asked for in `refill_quiet` seconds, then starts them one
+at a time.
 """
 
 from __future__ import annotations
@@ -241,17 +242,25 @@ def _classes():
                                "(and none opened again); 0 turns this off.")
 
         refill_quiet = Float(2.0, config=True,
-                             help="Start a kernel that refills the preheated pool once no page has been asked for "
-                             "in this many seconds (or after 4 times this long at the latest), one at a time.")
+                             help="Start a kernel that refills the preheated pool once no page is being rendered "
+                             "and none has been asked for in this many seconds, one at a time.")
+        refill_wait_max = Float(30.0, config=True,
+                                help="Seconds a refill of the pool waits for pages to stop, at most.")
 
         def __init__(self, **kwargs):
             self._gone_since: dict[str, float] = {}
-            self._last_page: float | None = None  # when a page was last asked for (monotonic seconds)
+            self._last_page: float | None = None  # when a page was last asked for or sent (monotonic seconds)
+            self._rendering = 0  # pages being rendered now
             self._warming: set[object] = set()  # turns of pool kernels starting, not yet waiting for a person
             super().__init__(**kwargs)
 
-        def page_requested(self) -> None:
-            """A page is being handed a kernel: refills of the pool wait until such requests stop."""
+        def page_started(self) -> None:
+            """A page is being rendered for someone: refills of the pool wait until pages stop."""
+            self._rendering += 1
+            self._last_page = time.monotonic()
+
+        def page_finished(self) -> None:
+            self._rendering -= 1
             self._last_page = time.monotonic()
 
         async def start_kernel(self, **kwargs):
@@ -274,17 +283,17 @@ def _classes():
 
         async def _refill_turn(self, task, slot) -> None:
             """Wait until this pool kernel may start: before anyone came, as many at once as there are cores;
-            afterwards one at a time, once no page has been asked for in `refill_quiet` seconds (at most 4 times
-            that long). People arriving together then share the cores with no kernel that nobody waits for.
-            A kernel a page has already taken from the pool (it ran out) starts at once."""
+            afterwards one at a time, once no page is being rendered and none was for `refill_quiet` seconds (at
+            most `refill_wait_max` seconds). People arriving together then share the cores with no kernel that
+            nobody waits for yet. A kernel a page has already taken from the pool (it ran out) starts at once."""
             since = time.monotonic()
             while self._in_pool(task):
                 now = time.monotonic()
                 if self._last_page is None:
                     if len(self._warming) < (os.cpu_count() or 1):
                         break
-                elif not self._warming and (now - self._last_page >= self.refill_quiet
-                                            or now - since >= 4 * self.refill_quiet):
+                elif not self._warming and ((not self._rendering and now - self._last_page >= self.refill_quiet)
+                                            or now - since >= self.refill_wait_max):
                     break
                 await asyncio.sleep(0.2)
             self._warming.add(slot)  # no await between the check and this: one turn per check
@@ -357,9 +366,14 @@ def _classes():
             if guard.max_kernels and open_pages(self.kernel_manager, self.notebook_path) >= guard.max_kernels:
                 return self.refuse(BUSY)
             self.xsrf_token  # noqa: B018  sets the _xsrf cookie the page's shutdown request sends back
-            if hasattr(self.kernel_manager, "page_requested"):
-                self.kernel_manager.page_requested()
-            return await super().get(path)
+            pages = self.kernel_manager if hasattr(self.kernel_manager, "page_started") else None
+            if pages:
+                pages.page_started()
+            try:
+                return await super().get(path)
+            finally:
+                if pages:
+                    pages.page_finished()
 
         def refuse(self, refusal: Refusal) -> None:
             self.set_status(refusal.status)
