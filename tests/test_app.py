@@ -370,7 +370,7 @@ def test_voila_command_strips_sources_preheats_and_culls(tmp_path):
                  "--pool_size=3", "--MappingKernelManager.cull_idle_timeout=600", "--no-browser",
                  "--VoilaConfiguration.multi_kernel_manager_class=icframework.app.server.GraceKernelManager",
                  "--GuardedVoila.max_kernels=25", "--GuardedVoila.failed_links_per_minute=7",
-                 "--GraceKernelManager.orphan_timeout=15"):
+                 "--GraceKernelManager.orphan_timeout=15", "--VoilaExecutor.iopub_timeout=120"):
         assert flag in argv
     assert "--no-browser" not in voila_argv(nb, port=1, host="h", open_browser=True, pool_size=1, cull_idle=60)
 
@@ -479,6 +479,80 @@ def test_a_refused_link_gets_a_static_page_with_the_forms_words(store, ana):
     page = static_page(Refusal(403, "A <b>title</b>", 'Text & "quotes"'))
     assert "<script" not in page and "A &lt;b&gt;title&lt;/b&gt;" in page and "Text &amp; &quot;quotes&quot;" in page
     assert 'role="alert"' in page and '<html lang="en">' in page
+
+
+def test_pool_refills_wait_until_people_stop_arriving_and_start_one_at_a_time():
+    """Voilà refills its pool as soon as a kernel is taken: with a room arriving, that is a kernel starting for
+    nobody beside every page. A refill waits until no page is being rendered and none was for `refill_quiet`
+    seconds, then starts alone; a refill a page has already taken from the pool (it ran out) starts at once."""
+    import asyncio
+
+    from icframework.app.server import GraceKernelManager, open_pages
+
+    async def scenario():
+        km = GraceKernelManager(refill_quiet=0.3)
+        loop = asyncio.get_running_loop()
+        gate = loop.create_future()
+        km._pools = {"form.ipynb": []}
+        taken: list[str] = []
+
+        async def refill(name):
+            await gate  # so that the task is in the pool before it asks for its turn
+            slot = object()
+            await km._refill_turn(asyncio.current_task(), slot)
+            taken.append(name)
+            return slot
+
+        tasks = {name: loop.create_task(refill(name)) for name in ("a", "b", "c")}
+        km._pools["form.ipynb"].extend(tasks.values())
+        km.page_started()
+        gate.set_result(None)
+        await asyncio.sleep(0.1)
+        assert taken == []  # a page is being rendered
+        km._pools["form.ipynb"].remove(tasks["c"])  # a page took this one from the pool: it must not wait
+        await asyncio.sleep(0.1)
+        assert taken == ["c"]
+        km.page_finished()
+        await asyncio.sleep(0.5)
+        assert taken == ["c"]  # quiet now, but one at a time: the next waits until "c" is preheated
+        km._warming.discard(await tasks["c"])
+        await asyncio.sleep(0.3)
+        assert len(taken) == 2
+        km._warming.discard(await tasks[taken[1]])
+        await asyncio.wait_for(asyncio.gather(*tasks.values()), 5)
+        assert sorted(taken) == ["a", "b", "c"]
+
+        # pages open: every kernel but the preheated ones waiting in the pool (a pending refill has no kernel)
+        done = loop.create_future()
+        done.set_result({"kernel_id": "k2"})
+        km._pools = {"form.ipynb": [done, loop.create_future()]}
+        km.list_kernel_ids = lambda: ["k1", "k2", "k3"]
+        assert open_pages(km, "form.ipynb") == 2
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # its own thread: Playwright's sync API may run a loop in this one
+        pool.submit(asyncio.run, scenario()).result()
+
+
+def test_form_kernels_start_without_the_debugger(monkeypatch):
+    """`icf app` puts the package's Jupyter folder first on JUPYTER_PATH, so the notebooks' `python3` kernel is the
+    package's: ipykernel without debugpy (about 8 MiB less per open form; Voilà never debugs)."""
+    import subprocess
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from icframework.app.voila import jupyter_data
+
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_data()))
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert spec.argv[0] == "python" and spec.argv[-2:] == ["-f", "{connection_file}"]  # "python": this interpreter
+    code = spec.argv[spec.argv.index("-c") + 1].replace("kernelapp.launch_new_instance()", "")
+    check = ("import ipykernel.debugger as d; "
+             "print(d._is_debugpy_available, 'debugpy' in sys.modules and sys.modules['debugpy'])")
+    out = subprocess.run([sys.executable, "-c", f"{code}\n{check}"], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "None"]
 
 
 def test_a_check_is_named_on_the_command_line_as_module_and_factory():

@@ -224,22 +224,33 @@ def test_a_stream_of_bad_links_starts_no_kernel(app):
     assert kernel_ids() <= before
 
 
-def test_a_closed_tabs_kernel_is_shut_down_within_30_seconds(chromium, app):
-    _, _, people = app
+def test_a_closed_tabs_kernel_is_shut_down_within_30_seconds_and_an_open_page_keeps_its_own(chromium, app):
+    _, store, people = app
     page = open_form(chromium, people["gus"][1])
-    page.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
-    kernel = page.evaluate("() => window.jupyterapp.widgetManager.kernel.id")
-    assert kernel in kernel_ids()
+    staying = open_form(chromium, people["eve"][1])
+    for p in (page, staying):
+        p.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
+    kernel, kept = (p.evaluate("() => window.jupyterapp.widgetManager.kernel.id") for p in (page, staying))
+    assert {kernel, kept} <= kernel_ids()
     page.close(run_before_unload=True)  # as a tab closed: the page's own shutdown request, else its socket closing
-    deadline = time.monotonic() + 30
-    while kernel in kernel_ids() and time.monotonic() < deadline:
+    closed = time.monotonic()
+    while kernel in kernel_ids() and time.monotonic() < closed + 30:
         time.sleep(0.5)
     assert kernel not in kernel_ids()
+    # The page still open (idle all along) keeps its kernel past the time a closed page's kernel is given (20 s),
+    # and its answers are saved.
+    time.sleep(max(0.0, closed + 25 - time.monotonic()))
+    assert kept in kernel_ids()
+    card(staying, "A1.Q1").locator("input[type=radio]").nth(3).check()
+    saved(staying, "A1.Q1", "Established")
+    assert store.answers_for(people["eve"][0])["A1.Q1"]["level"] == 3
+    staying.close()
 
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory):
-    """A server for one open form at a time, 3 failed links a minute per address."""
+    """A server for one open form at a time, 3 failed links a minute per address, and no shutdown of a kernel
+    whose page's connection closed (--closed-after 0): a closed page's kernel goes only by its own request."""
     root = tmp_path_factory.mktemp("small")
     url = f"sqlite:///{root / 'icf.sqlite3'}"
     store = Store(url)
@@ -247,7 +258,7 @@ def small_server(tmp_path_factory):
     people = [store.add_respondent("spring", "bristol", "employer", synthetic=True) for _ in range(3)]
     pid: list[int] = []
     with serving(url, free_port(), pool_size=1, log_path=root / "voila.log", pid=pid,
-                 options=("--max-forms", "1", "--failed-links", "3")) as base:
+                 options=("--max-forms", "1", "--failed-links", "3", "--closed-after", "0")) as base:
         yield base, [link(base, r.city, code) for r, code in people], pid[0]
 
 
@@ -268,16 +279,41 @@ def test_a_full_server_asks_politely_to_try_again_in_a_minute(chromium, small_se
     first.goto("about:blank")  # the first person leaves: their kernel goes after the grace period
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        again = chromium.new_page()
+        context = chromium.new_context()  # its own context, which stays open while the page's closing is sent
+        again = context.new_page()
         if again.goto(links[1]).status == 200:
             again.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
-            again.close()
+            kernel = again.evaluate("() => window.jupyterapp.widgetManager.kernel.id")
+            again.close(run_before_unload=True)  # as a tab closed (this server waits for the page's request)
+            until = time.monotonic() + 30
+            while kernel in kernel_ids(pid) and time.monotonic() < until:
+                time.sleep(0.5)
+            context.close()
             break
-        again.close()
+        context.close()
         time.sleep(1)
     else:
         pytest.fail("the form stayed busy after the only open page was closed")
     first.close()
+
+
+def test_a_closed_page_asks_for_its_kernels_shutdown_and_is_heard(chromium, small_server):
+    """The page's own shutdown request (sent as the tab closes) is accepted: on this server nothing else would shut
+    the kernel down within the cull's 10 minutes. (Voilà's page sends it with the _xsrf cookie's value; before
+    icf app set that cookie, Jupyter Server's XSRF check refused it with a 403.)"""
+    _, links, pid = small_server
+    context = chromium.new_context()  # a browser stays open when one of its tabs closes
+    page = context.new_page()
+    page.goto(links[2])
+    page.wait_for_selector(".icf-q-A1-Q1 input[type=radio]", timeout=60_000)
+    kernel = page.evaluate("() => window.jupyterapp.widgetManager.kernel.id")
+    assert kernel in kernel_ids(pid)
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 30
+    while kernel in kernel_ids(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kernel not in kernel_ids(pid)
+    context.close()
 
 
 def test_too_many_bad_links_from_one_address_must_wait(chromium, small_server):

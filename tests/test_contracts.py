@@ -159,6 +159,26 @@ def test_voila_internals_the_guarded_form_server_relies_on():
     assert 'match("\\\\b_xsrf=([^;]*)\\\\b")' in text and "voila/api/shutdown/" in text and "sendBeacon" in text
 
 
+def test_voila_pool_internals_the_refill_gate_relies_on():
+    """GraceKernelManager holds back the refills of Voilà's preheated pool: a refill is a task in
+    `VoilaKernelManager._pools[notebook]` (popped by the page that takes it) whose result names its `kernel_id`;
+    it calls the base class's `start_kernel` with VOILA_PREHEAT=True in its env, in that task; a preheated kernel
+    waiting for its person has its request socket in `RequestInfoSocketHandler._waiters`. The page's rendering
+    waits `VoilaExecutor.iopub_timeout` seconds for a cell's outputs (icf app raises it)."""
+    from voila import voila_kernel_manager
+    from voila.execute import VoilaExecutor
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    factory = inspect.getsource(voila_kernel_manager.voila_kernel_manager_factory)
+    assert "pool_item = self._pools[notebook_name].pop(0)" in factory
+    assert 'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "True"' in factory
+    assert "wait_before(" in factory and "loop.create_task(" in factory
+    assert re.search(r"kernel_id = await super\(\)\.start_kernel\(\s*kernel_name=kernel_name, \*\*kwargs", factory)
+    assert 'return {"task": task, "renderer": renderer, "kernel_id": kernel_id}' in factory
+    assert "RequestInfoSocketHandler._waiters[kernel_id] = self" in inspect.getsource(RequestInfoSocketHandler.open)
+    assert "iopub_timeout" in VoilaExecutor.class_traits()
+
+
 def test_jupyter_server_connection_counting_the_grace_kernel_manager_uses():
     """GraceKernelManager shuts a kernel down after its last websocket closed: `notify_connect` and
     `notify_disconnect` (called by the websocket connection) and the `_kernel_connections` counts."""

@@ -24,6 +24,13 @@ request never comes (a phone that drops the page, a crash), `GraceKernelManager`
 `orphan_timeout` seconds after its last websocket closed without another one opening. Shutdowns wait
 `shutdown_grace` seconds, so the last changes a closing page sent are saved first. Idle culling stays as the
 backstop for a kernel whose page never connected.
+
+A room arriving together: Voilà refills its pool of preheated kernels a second after each kernel is taken, so 20
+people arriving together also started 20 kernels for nobody, on the same cores. On a busy machine the rendering of
+a page then gave up waiting for the form cell's outputs (Voilà's executor waits 4 s, `iopub_timeout`) and sent
+the page without its form, for good. `icf app` gives the executor 120 s, and `GraceKernelManager` holds refills
+back until no page is being rendered and none has been asked for in `refill_quiet` seconds, then starts them one
+at a time.
 """
 
 from __future__ import annotations
@@ -167,13 +174,21 @@ PAGE_HEADERS = {
 }
 
 
+def pooled_kernels(kernel_manager) -> set[str]:
+    """The kernels waiting in Voilà's preheated pools (not yet handed to a page)."""
+    out = set()
+    for pool in getattr(kernel_manager, "_pools", {}).values():
+        for task in pool:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                out.add(task.result()["kernel_id"])
+    return out
+
+
 def open_pages(kernel_manager, notebook: str) -> int:
-    """Kernels handed to pages (or starting for them): every kernel but the preheated ones waiting in the pool."""
-    try:
-        pooled = kernel_manager.get_pool_size(notebook)
-    except AttributeError:  # no pool
-        pooled = 0
-    return max(0, len(kernel_manager.list_kernel_ids()) - pooled)
+    """Kernels handed to pages (or starting for them): every kernel but the preheated ones waiting in the pool.
+    (A pool refill still waiting for its turn has no kernel yet, so it is not subtracted.)"""
+    pooled = pooled_kernels(kernel_manager)
+    return sum(k not in pooled for k in kernel_manager.list_kernel_ids())
 
 
 # -- the form's check -----------------------------------------------------------------------------------------
@@ -214,6 +229,7 @@ def _classes():
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
     from traitlets import Float, Int
     from voila.app import Voila
+    from voila.request_info_handler import RequestInfoSocketHandler
     from voila.tornado.handler import TornadoVoilaHandler
 
     class GraceKernelManager(AsyncMappingKernelManager):
@@ -225,9 +241,71 @@ def _classes():
                                help="Shut a kernel down this many seconds after its last page connection closed "
                                "(and none opened again); 0 turns this off.")
 
+        refill_quiet = Float(2.0, config=True,
+                             help="Start a kernel that refills the preheated pool once no page is being rendered "
+                             "and none has been asked for in this many seconds, one at a time.")
+        refill_wait_max = Float(30.0, config=True,
+                                help="Seconds a refill of the pool waits for pages to stop, at most.")
+
         def __init__(self, **kwargs):
-            super().__init__(**kwargs)
             self._gone_since: dict[str, float] = {}
+            self._last_page: float | None = None  # when a page was last asked for or sent (monotonic seconds)
+            self._rendering = 0  # pages being rendered now
+            self._warming: set[object] = set()  # turns of pool kernels starting, not yet waiting for a person
+            super().__init__(**kwargs)
+
+        def page_started(self) -> None:
+            """A page is being rendered for someone: refills of the pool wait until pages stop."""
+            self._rendering += 1
+            self._last_page = time.monotonic()
+
+        def page_finished(self) -> None:
+            self._rendering -= 1
+            self._last_page = time.monotonic()
+
+        async def start_kernel(self, **kwargs):
+            """Start a kernel. A kernel for the preheated pool (Voilà refills its pool as soon as a kernel is taken)
+            first waits for its turn (`_refill_turn`), unless a page is already waiting for it."""
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") != "True":
+                return await super().start_kernel(**kwargs)
+            slot = object()  # holds this kernel's turn from now until it is preheated
+            await self._refill_turn(asyncio.current_task(), slot)
+            try:
+                kernel_id = await super().start_kernel(**kwargs)
+            except BaseException:
+                self._warming.discard(slot)
+                raise
+            asyncio.ensure_future(self._until_preheated(kernel_id, slot))
+            return kernel_id
+
+        def _in_pool(self, task) -> bool:
+            return any(task in pool for pool in getattr(self, "_pools", {}).values())
+
+        async def _refill_turn(self, task, slot) -> None:
+            """Wait until this pool kernel may start: before anyone came, as many at once as there are cores;
+            afterwards one at a time, once no page is being rendered and none was for `refill_quiet` seconds (at
+            most `refill_wait_max` seconds). People arriving together then share the cores with no kernel that
+            nobody waits for yet. A kernel a page has already taken from the pool (it ran out) starts at once."""
+            since = time.monotonic()
+            while self._in_pool(task):
+                now = time.monotonic()
+                if self._last_page is None:
+                    if len(self._warming) < (os.cpu_count() or 1):
+                        break
+                elif not self._warming and ((not self._rendering and now - self._last_page >= self.refill_quiet)
+                                            or now - since >= self.refill_wait_max):
+                    break
+                await asyncio.sleep(0.2)
+            self._warming.add(slot)  # no await between the check and this: one turn per check
+
+        async def _until_preheated(self, kernel_id: str, slot, timeout: float = 60.0) -> None:
+            """Give the turn (`slot`) back once the kernel waits for a person (it opened Voilà's request socket),
+            is gone, or after `timeout` seconds."""
+            deadline = time.monotonic() + timeout
+            while (kernel_id not in RequestInfoSocketHandler._waiters and kernel_id in self
+                   and time.monotonic() < deadline):
+                await asyncio.sleep(0.2)
+            self._warming.discard(slot)
 
         def notify_connect(self, kernel_id):
             self._gone_since.pop(kernel_id, None)
@@ -288,7 +366,14 @@ def _classes():
             if guard.max_kernels and open_pages(self.kernel_manager, self.notebook_path) >= guard.max_kernels:
                 return self.refuse(BUSY)
             self.xsrf_token  # noqa: B018  sets the _xsrf cookie the page's shutdown request sends back
-            return await super().get(path)
+            pages = self.kernel_manager if hasattr(self.kernel_manager, "page_started") else None
+            if pages:
+                pages.page_started()
+            try:
+                return await super().get(path)
+            finally:
+                if pages:
+                    pages.page_finished()
 
         def refuse(self, refusal: Refusal) -> None:
             self.set_status(refusal.status)

@@ -51,6 +51,9 @@ def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool
             f"--GraceKernelManager.orphan_timeout={orphan_timeout}",
             # Preheated kernels run the notebook up to `query_string()` before anyone connects.
             "--preheat_kernel=True", f"--pool_size={pool_size}",
+            # How long the page's rendering waits for a cell's outputs once the cell has run. Voilà's default (4 s)
+            # drops the outputs when the machine is busy (many people arriving together): a page without its form.
+            "--VoilaExecutor.iopub_timeout=120",
             # Kernels whose page is gone (tab closed without notice, connection lost) are shut down.
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={max(10, min(300, cull_idle // 4))}",
