@@ -26,18 +26,21 @@ MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group":
 
 
 def round_scores(store, round_id: str, answers: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every city's area scores in a round: [city, area, title, score, n, thin] (the input of `match`)."""
-    from .scores import area_scores
+    """Every city's area scores in a round: [city, area, title, score, n, thin] (the input of `match`), from one
+    pass over the round's answers (`scores.RoundTables`)."""
+    from .scores import RoundTables
 
     fw = store.framework_for(round_id)
     if answers is None:
         answers = store.answers_frame(round_id)
     answers = answers[answers["round"] == round_id]
-    frames = [area_scores(g, fw).assign(city=city) for city, g in answers.groupby("city")]
-    if not frames:
+    if not len(answers):
         return pd.DataFrame(columns=["city", "area", "title", "score", "n", "thin"])
-    df = pd.concat(frames).rename_axis("area").reset_index()
-    return df[["city", "area", "title", "score", "n", "thin"]]
+    tables = RoundTables(answers, fw)
+    rows = [{"city": city, "area": code, **{k: r[k] for k in ("title", "score", "n", "thin")}}
+            for city in sorted(tables.rounds_of) for code, r in tables.scores((city, round_id), "area").items()]
+    df = pd.DataFrame(rows, columns=["city", "area", "title", "score", "n", "thin"])
+    return df.astype({"score": float})
 
 
 def _names(slugs, root: Path | None = None) -> dict[str, str]:
