@@ -37,6 +37,7 @@ class JobResult:
     exec_count: int | None = None  # its execution count (the "In [n]" shown in Jupyter)
     error: str | None = None  # "ValueError: no answers for ..."
     notebook: str | None = None  # the executed notebook kept for inspection when failed
+    why: tuple[str, ...] = ()  # why it ran ("its answers changed", ...), set by the planner
 
 
 
@@ -49,6 +50,9 @@ def warm_worker(engine: str) -> None:
 
     if engine == "warm":
         warm_up()
+        from ..analysis.reports import share_round_work
+
+        share_round_work()  # the round's figures once per worker, not a filter per city
     else:
         warm_up(("papermill", "icframework.render"))
 

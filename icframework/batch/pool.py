@@ -14,14 +14,14 @@ import concurrent.futures
 import contextlib
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
 from ..errors import ICFError
 from . import outputs
 from .execute import JobResult, local_worker, remove_staging, run_job
-from .plan import CONVENING, Job, plan_batch, up_to_date
+from .plan import CONVENING, Job, plan_batch, reasons, recorded_inputs
 from .progress import progress_bar
 
 EXECUTORS = ("local", "dask")
@@ -50,6 +50,7 @@ class BatchResult:
         lines = [f"{self.round_id}: {len(self.cities)} cities in {self.seconds:.1f} s: {self.count('ok')} ran, "
                  f"{self.count('skipped')} skipped (unchanged), {self.count('failed')} failed"
                  + (f"; convening {self.convening.status}" if self.convening else "")]
+        lines += self.why_lines()
         for r in self.failed:
             where = f"cell {r.cell} (In [{r.exec_count}]): " if r.cell is not None else ""
             lines.append(f"  FAILED {r.name}: {where}{r.error}")
@@ -57,6 +58,25 @@ class BatchResult:
                 lines.append(f"         executed notebook kept: {r.notebook}")
         lines.append(f"Outputs in {outputs.join(self.out_dir, self.round_id)}/")
         return "\n".join(lines)
+
+    def why_lines(self, most: int = 8) -> list[str]:
+        """What ran and why, one line per reason: "  ran, its answers changed: cardiff" (at most `most` names a
+        line, then how many more)."""
+        by_reason: dict[str, list[str]] = {}
+        for r in self.cities:
+            if r.status != "skipped":
+                for why in r.why or ("--force",):
+                    by_reason.setdefault(why, []).append(r.name)
+        lines = []
+        for why, names in by_reason.items():
+            more = f" and {len(names) - most} more" if len(names) > most else ""
+            lines.append(f"  ran, {why}: {', '.join(names[:most])}{more}"
+                         + (f" ({len(names)} cities)" if more else ""))
+        if self.convening is not None and self.convening.status != "skipped":
+            why = list(self.convening.why or ("--force",))
+            more = f" and {len(why) - most} more" if len(why) > most else ""
+            lines.append(f"  ran convening: {'; '.join(why[:most])}{more}")
+        return lines
 
 
 def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Settings, jobs: int = 2,
@@ -86,29 +106,34 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
     for job in (*city_jobs, conv_job):  # what an earlier run left when it was killed, skipped cities' too
         if job is not None:
             remove_staging(job.out_dir)
-    todo = []
-    for job in city_jobs:
-        if not force and up_to_date(job):
-            results[job.name] = JobResult(job.name, "skipped")
-        else:
+    todo, why = [], {}
+    for job in (*city_jobs, conv_job):
+        if job is None:
+            continue
+        why[job.name] = () if force else tuple(reasons(job, recorded_inputs(job)))
+        if force or why[job.name]:
             todo.append(job)
-    conv_result = None
-    if conv_job and not force and up_to_date(conv_job):
-        conv_result, conv_job = JobResult(CONVENING, "skipped"), None
-    if todo or conv_job:
-        bar = progress_bar(len(todo) + bool(conv_job), "notebooks", desc=f"icf run {round_id}") if progress \
+        elif job is not conv_job:
+            results[job.name] = JobResult(job.name, "skipped")
+    conv_result = None if conv_job in todo else (JobResult(CONVENING, "skipped") if conv_job else None)
+    # The convening shows every city but reads the store itself, so it needs no city's outputs: it goes first,
+    # beside the cities, and never waits for (nor holds up) the last of them. It is the longest job of a round.
+    todo.sort(key=lambda j: j is not conv_job)
+    if todo:
+        bar = progress_bar(len(todo), "notebooks", desc=f"icf run {round_id}") if progress \
             else contextlib.nullcontext(lambda n=1: None)
         n = min(jobs, max(len(todo), 1))
         try:
             with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout) as run:
                 for result in run(todo, tick):
-                    results[result.name] = result
-                if conv_job:
-                    [conv_result] = run([conv_job], tick)
+                    result = replace(result, why=why.get(result.name, ()))
+                    if conv_job is not None and result.name == conv_job.name:
+                        conv_result = result
+                    else:
+                        results[result.name] = result
         finally:  # stopped (Ctrl-C, a lost cluster): leave no half-made folders behind
-            for job in (*todo, conv_job):
-                if job is not None:
-                    remove_staging(job.out_dir)
+            for job in todo:
+                remove_staging(job.out_dir)
     ordered = tuple(results[job.name] for job in city_jobs)
     return BatchResult(round_id, str(settings.build), ordered, conv_result, time.perf_counter() - start)
 
