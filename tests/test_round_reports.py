@@ -303,3 +303,17 @@ def test_area_scores_by_hand():
     assert both.count(("b", "r1")) == {"respondents": 2, "answers": 2, "scored": 1, "dont_know": 0, "na": 1,
                                        "synthetic": False}
     assert w2 > 0
+
+
+def test_peer_names_given_on_demand_equal_the_plan_made_with_names(demo):
+    """A worker's plan is made without reading city files; each brief names only its own pairs. The result is the
+    plan `match` writes with every name given up front (names in `why` too)."""
+    from icframework.analysis.exchange import _names, city_peers, pairs_data
+
+    scores = exchange.round_scores(demo, "virtual-2020")
+    with_all_names = pairs_data(scores, _names(sorted(scores["city"].unique())))
+    assert exchange.round_pairs(demo, "virtual-2020") == with_all_names
+    bare = exchange.round_pairs(demo, "virtual-2020", names=False)
+    assert any(p["why"] != q["why"] for p, q in zip(bare["pairs"], with_all_names["pairs"], strict=True))
+    for city in scores["city"].unique():
+        assert city_peers(bare, city, names=True) == city_peers(with_all_names, city), city

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ICFError, NotFoundError
 from ..model.actions import load_plan, progress, reference_date
 from ..model.practices import DEFAULT_CODES, Practice, load_practices, suggest
-from .matching import MIN_GROUP, GroupTooSmall, Plan, match
+from .matching import MIN_GROUP, GroupTooSmall, Plan, match, why_text
 from .models import ActionsProgress, CityReport, ConveningReport, PairsPlan, Peer, PracticeSuggestion
 
 MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group": MIN_GROUP}
@@ -90,20 +90,46 @@ def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, *, roo
 
 
 def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, root: Path | None = None,
-                **params) -> dict:
+                names: bool = True, **params) -> dict:
     """The pairing plan of a round, straight from the store (`root`: the programme's cities folder, for the
     cities' names). Without `answers`, the plan is kept per store revision, so a batch worker computes it once
-    per round instead of once per city."""
+    per round instead of once per city. `names=False` leaves the slugs where the names go (no city file is read):
+    `city_peers(..., root=...)` then names only the pairs one brief shows."""
     if answers is not None:
-        return pairs_data(round_scores(store, round_id, answers), root=root, **params)
-    key = (store.url, round_id, store.revision(), str(root), tuple(sorted(params.items())))
-    if key not in _PAIRS:
-        _PAIRS.clear()
-        _PAIRS[key] = pairs_data(round_scores(store, round_id), root=root, **params)
-    return copy.deepcopy(_PAIRS[key])
+        plan = pairs_data(round_scores(store, round_id, answers), _slugs(store, round_id, answers), **params)
+    else:
+        key = (store.url, round_id, store.revision(), tuple(sorted(params.items())))
+        if key not in _PAIRS:
+            _PAIRS.clear()
+            scores = round_scores(store, round_id)
+            _PAIRS[key] = pairs_data(scores, {c: c for c in scores["city"].unique()}, **params)
+        plan = copy.deepcopy(_PAIRS[key])
+    return with_names(plan, root) if names else plan
+
+
+def _slugs(store, round_id: str, answers: pd.DataFrame) -> dict[str, str]:
+    return {c: c for c in answers[answers["round"] == round_id]["city"].unique()}
 
 
 _PAIRS: dict[tuple, dict] = {}
+
+
+def _name_pair(p: dict, names: dict[str, str], focus: int) -> dict:
+    p.update(mentor_name=names.get(p["mentor"], p["mentor"]), learner_name=names.get(p["learner"], p["learner"]),
+             why=why_text(p, names, focus))
+    return p
+
+
+def with_names(plan: dict, root: Path | None = None) -> dict:
+    """A plan made with slugs for names (`round_pairs(..., names=False)`) with every city's display name."""
+    focus = (plan.get("params") or MATCH_DEFAULTS)["focus"]
+    cities = {p[k] for p in plan["pairs"] for k in ("learner", "mentor")} | {u["city"] for u in plan["unmatched"]}
+    names = _names(sorted(cities), root)
+    for p in plan["pairs"]:
+        _name_pair(p, names, focus)
+    for u in plan["unmatched"]:
+        u["name"] = names.get(u["city"], u["city"])
+    return plan
 
 
 def gap_practices(report: ConveningReport, library: Sequence[Practice], per_gap: int = 2) -> list[dict]:
@@ -138,12 +164,18 @@ def enrich_convening(report: ConveningReport, *, practices: Sequence[Practice] |
         "practices": [PracticeSuggestion.model_validate(p) for p in gap_practices(report, library, per_gap)]})
 
 
-def city_peers(pairs: dict | PairsPlan, city: str) -> tuple[list[dict], str | None]:
-    """The pairs a city is in (as learner first, then as mentor) and a notice when it learns from no one."""
+def city_peers(pairs: dict | PairsPlan, city: str, root: Path | None = None,
+               names: bool = False) -> tuple[list[dict], str | None]:
+    """The pairs a city is in (as learner first, then as mentor) and a notice when it learns from no one.
+    `names=True` names the cities of these pairs from their files under `root` (for a plan made without names)."""
     if isinstance(pairs, PairsPlan):
         pairs = pairs.model_dump(mode="json")
     mine = [dict(p, role="learner") for p in pairs["pairs"] if p["learner"] == city]
     mine += [dict(p, role="mentor") for p in pairs["pairs"] if p["mentor"] == city]
+    if names and mine:
+        focus = (pairs.get("params") or MATCH_DEFAULTS)["focus"]
+        found = _names(sorted({p[k] for p in mine for k in ("learner", "mentor")}), root)
+        mine = [_name_pair(p, found, focus) for p in mine]
     if pairs.get("notice"):
         return mine, pairs["notice"]
     reason = next((u["reason"] for u in pairs["unmatched"] if u["city"] == city), None)
@@ -176,10 +208,11 @@ def enrich_report(report: CityReport, *, store=None, pairs: dict | PairsPlan | N
                     codes=codes, limit=limit)
     update["practices"] = [PracticeSuggestion.model_validate(p) for p in found]
     city, round_info = report.city.slug, report.round
-    if pairs is None and store is not None:
-        pairs = round_pairs(store, round_info.id, root=cities_root, **match_params)
+    named = pairs is None and store is not None
+    if named:  # the plan without names (no file read per city of the round); this city's pairs get theirs
+        pairs = round_pairs(store, round_info.id, root=cities_root, names=False, **match_params)
     if pairs is not None:
-        peers, update["peers_notice"] = city_peers(pairs, city)
+        peers, update["peers_notice"] = city_peers(pairs, city, cities_root, names=named)
         update["peers"] = [Peer.model_validate(p) for p in peers]
     plan = load_plan(city, cities_root)
     if plan is not None:

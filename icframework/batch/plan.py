@@ -123,14 +123,17 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
 
 def peer_digests(store, round_id: str, root: Path, cities: list[str]) -> dict[str, str]:
     """A digest per city of what its brief shows of the round's peer-learning plan: its pairs (with the scores
-    and names in them) and its notice. The plan is the one the workbook computes (`exchange.round_pairs`)."""
+    in them), its notice, and the city files its partners' names come from. The plan is the one the workbook
+    computes (`exchange.round_pairs`), made here without reading any city file."""
     from ..analysis.exchange import city_peers, round_pairs
 
-    plan = round_pairs(store, round_id, root=root)
+    plan = round_pairs(store, round_id, root=root, names=False)
     out = {}
     for slug in cities:
         mine, notice = city_peers(plan, slug)
-        out[slug] = _digest(json.dumps([mine, notice], sort_keys=True, default=str).encode())
+        partners = sorted({p[k] for p in mine for k in ("learner", "mentor")} - {slug})
+        out[slug] = _digest(json.dumps([mine, notice, [_file_digest(root / c / "city.yaml") for c in partners]],
+                                       sort_keys=True, default=str).encode())
     return out
 
 
