@@ -9,6 +9,7 @@ validated copy, so they can run in a workbook or on a saved file.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ import pandas as pd
 from ..errors import ICFError, NotFoundError
 from ..model.actions import load_plan, progress, reference_date
 from ..model.practices import DEFAULT_CODES, Practice, load_practices, suggest
-from .matching import MIN_GROUP, GroupTooSmall, Plan, match, why_text
+from .matching import MIN_GROUP, GroupTooSmall, match, why_text
 from .models import ActionsProgress, CityReport, ConveningReport, PairsPlan, Peer, PracticeSuggestion
 
 MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group": MIN_GROUP}
@@ -75,18 +76,77 @@ def pairs_data(scores: pd.DataFrame, names: dict[str, str] | None = None, *, roo
     df = scores.copy()
     names = names or _names(sorted(df["city"].unique()), root)
     titles = dict(zip(df["area"], df.get("title", df["area"]), strict=True)) if len(df) else {}
-    try:
-        plan: Plan | None = match(df, names=names, **params)
-    except GroupTooSmall as exc:
+    data = matched(df, params)
+    if "too_small" in data:
         return {"params": params, "method": method(params), "cities": int(df["city"].nunique()), "learners": 0,
-                "total_potential": 0.0, "pairs": [], "unmatched": [], "notice": f"No peer pairs: {exc}."}
-    data = plan.to_data()
+                "total_potential": 0.0, "pairs": [], "unmatched": [], "notice": f"No peer pairs: {data['too_small']}."}
     for p in data["pairs"]:
-        p.update(area_title=titles.get(p["area"], ""), mentor_name=names.get(p["mentor"], p["mentor"]),
-                 learner_name=names.get(p["learner"], p["learner"]))
+        p["area_title"] = titles.get(p["area"], "")
+        _name_pair(p, names, params["focus"])
     for u in data["unmatched"]:
         u["name"] = names.get(u["city"], u["city"])
     return data | {"params": params, "method": method(params), "notice": None}
+
+
+PLAN_CACHE: dict = {"dir": None}  # a folder the processes of one batch share plans through (see `matched`)
+_MATCHED: dict[str, dict] = {}
+
+
+def matched(scores: pd.DataFrame, params: dict) -> dict:
+    """`match(scores, **params).to_data()` with slugs where names go (or {"too_small": why}), remembered by
+    content: the score table (to 0.1 point, as matched) and the parameters. Matching 500 cities costs seconds,
+    so the plan is made once per process, and once per batch when PLAN_CACHE["dir"] is set (the batch's
+    planner makes it there first; its workers and the convening read it)."""
+    import hashlib
+    import json
+
+    from .matching import score_table
+
+    table = score_table(scores)
+    key = hashlib.sha256(json.dumps([table.to_dict(orient="split")["data"], sorted(params.items())],
+                                    default=str).encode()).hexdigest()
+    if key not in _MATCHED:
+        folder = PLAN_CACHE["dir"]
+        with _shared_lock(Path(folder) / f"plan-{key}.lock" if folder else None):
+            path = Path(folder) / f"plan-{key}.json" if folder else None
+            data = None
+            if path is not None and path.is_file():
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    data = None
+            if data is None:
+                try:
+                    data = match(table, **params).to_data()
+                except GroupTooSmall as exc:
+                    data = {"too_small": str(exc)}
+                if path is not None:
+                    from ..files import atomic_write
+
+                    atomic_write(path, json.dumps(data).encode())
+        if len(_MATCHED) > 8:
+            _MATCHED.clear()
+        _MATCHED[key] = data
+    return copy.deepcopy(_MATCHED[key])
+
+
+@contextlib.contextmanager
+def _shared_lock(path: Path | None):
+    """An exclusive lock on `path` between processes (none when `path` is None or locks are not available):
+    while one process of a batch makes a plan, the others wait for it instead of making it too."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, root: Path | None = None,

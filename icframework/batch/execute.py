@@ -57,12 +57,16 @@ def warm_worker(engine: str) -> None:
         warm_up(("papermill", "icframework.render"))
 
 
-def local_worker(engine: str) -> None:
+def local_worker(engine: str, plan_dir: str | None = None) -> None:
     """Initialise one of our own worker processes. jsonschema imports rfc3987_syntax (when installed) only to
     check the "iri" string format, and building its grammar costs about 3 s per process; no workbook checks
     IRIs, so our workers do without it."""
     sys.modules.setdefault("rfc3987_syntax", None)
     warm_worker(engine)
+    if plan_dir:  # the batch's processes share the round's peer plan through this folder (exchange.matched)
+        from ..analysis import exchange
+
+        exchange.PLAN_CACHE["dir"] = plan_dir
 
 
 def remove_staging(folder: str | Path) -> None:
@@ -87,7 +91,7 @@ def run_job(job: Job) -> JobResult:
             _render(job.render, staging)
         outputs.remove(final, MANIFEST)  # a crash while publishing means: run again next time
         names = _publish(staging, final)
-        manifest = {"inputs": job.inputs, "outputs": names, "engine": job.engine,
+        manifest = {"inputs": {**job.inputs, **_peers(job)}, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         outputs.write_bytes(final, MANIFEST, json.dumps(manifest, indent=1).encode())
@@ -107,6 +111,25 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.name, "failed", seconds, error=f"{type(exc).__name__}: {exc}", notebook=kept)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _peers(job: Job) -> dict:
+    """{"peers": digest} of what the city's brief shows of the round's peer plan (plan.peer_digests), from the
+    plan this process used (kept per store revision, so this costs no new matching); {} for the convening."""
+    if job.stem != "diagnostic":
+        return {}
+    from ..store import Store
+    from .plan import peer_digests
+
+    try:
+        store = Store(job.parameters["store_url"], create=False)
+        try:
+            return {"peers": peer_digests(store, job.parameters["round_id"], Path(job.parameters["cities_dir"]),
+                                          [job.name])[job.name]}
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - not known: the next run checks this city's peers again and re-runs it
+        return {"peers": "unknown"}
 
 
 def _execute(job: Job, executed: Path, staging: Path) -> None:

@@ -7,7 +7,9 @@ inputs, recorded in ``<build>/<round>/<city>/.inputs.json``, are what the brief 
   dates quotes carry), the files of its folder (city.yaml, actions.yaml);
 - its **peers**: the pairs it is in, in the round's peer-learning plan (matched on every city's scores, with
   the names people read), and the notice when it learns from no one. Another city's change re-runs this city
-  only when it changes these pairs;
+  only when it changes these pairs. The worker records the digest of the plan it used (execute.py); the planner
+  makes the plan (seconds for 500 cities) only when some city would otherwise be skipped (`check_peers`), and
+  shares it with the workers (exchange.PLAN_CACHE);
 - what every brief shares: the round's framework file, the store's rounds (titles people read), ``convenings.yaml``
   and the reference date of action-plan progress, the workbook file, the icframework package (version and a
   digest of its files), the practice files and whether briefs are rendered.
@@ -85,7 +87,6 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
             if not cities:
                 raise ICFError(f"no city in {root} has respondents in round {round_id!r}; "
                                "add respondents first, or name cities with --cities")
-        peers = peer_digests(store, round_id, root, cities)
     finally:
         store.close()
     out_root = outputs.join(settings.build, round_id)  # a folder, or a URL (outputs.py)
@@ -106,8 +107,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     jobs = []
     for slug in cities:
         inputs = {"round": round_id, "city": slug, "answers": digests.get(slug, "none"),
-                  "city_files": _tree_digest(root / slug), "peers": peers.get(slug, "none"),
-                  "workbook": _file_digest(notebook), **common}
+                  "city_files": _tree_digest(root / slug), "workbook": _file_digest(notebook), **common}
         jobs.append(Job(slug, str(notebook), {"city": slug, **shared}, outputs.join(out_root, slug), "diagnostic",
                         inputs, engine, cwd, "city_outputs" if render else None))
     conv_job = None
@@ -135,6 +135,23 @@ def peer_digests(store, round_id: str, root: Path, cities: list[str]) -> dict[st
         out[slug] = _digest(json.dumps([mine, notice, [_file_digest(root / c / "city.yaml") for c in partners]],
                                        sort_keys=True, default=str).encode())
     return out
+
+
+def check_peers(jobs: list[Job], recorded: dict[str, dict | None], why: dict[str, list[str]],
+                settings: Settings, round_id: str) -> None:
+    """Add "its peers changed" to `why` (city -> reasons) for each city whose pairs in the round's plan differ
+    from those its last run showed. The plan is made only when a city has no other reason to run."""
+    if not any(recorded.get(j.name) is not None and not why[j.name] for j in jobs):
+        return
+    store = settings.open_store()
+    try:
+        now = peer_digests(store, round_id, settings.cities, [j.name for j in jobs])
+    finally:
+        store.close()
+    for job in jobs:
+        before = recorded.get(job.name)
+        if before is not None and before.get("peers") != now[job.name]:
+            why[job.name].append(WHY["peers"])
 
 
 def _reference(convening: str | None, root: Path) -> str:
@@ -198,8 +215,10 @@ def recorded_inputs(job: Job) -> dict | None:
 
 
 def up_to_date(job: Job) -> bool:
-    """True when the job's last successful run had the same inputs and its outputs are all still there."""
-    return recorded_inputs(job) == job.inputs
+    """True when the job's last successful run had the same inputs (peers aside: see `check_peers`) and its
+    outputs are all still there."""
+    before = recorded_inputs(job)
+    return before is not None and not reasons(job, before)
 
 
 WHY = {  # an input that changed, and what the run says about it
@@ -216,7 +235,7 @@ def reasons(job: Job, before: dict | None) -> list[str]:
     inputs are unchanged. `before`: `recorded_inputs(job)`."""
     if before is None:
         return ["no earlier outputs"]
-    if before == job.inputs:
+    if all(before.get(k) == v for k, v in job.inputs.items()):
         return []
     out = []
     for key, now in job.inputs.items():

@@ -13,15 +13,18 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import multiprocessing
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..analysis import exchange
 from ..config import Settings
 from ..errors import ICFError
 from . import outputs
 from .execute import JobResult, local_worker, remove_staging, run_job
-from .plan import CONVENING, Job, plan_batch, reasons, recorded_inputs
+from .plan import CONVENING, Job, check_peers, plan_batch, reasons, recorded_inputs
 from .progress import progress_bar
 
 EXECUTORS = ("local", "dask")
@@ -100,17 +103,31 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
         raise ICFError("--executor dask needs --scheduler ADDRESS (for example tcp://127.0.0.1:8786)")
     if jobs < 1:
         raise ICFError("jobs must be at least 1")
+    plan_dir = tempfile.mkdtemp(prefix="icf-plans-")  # the round's peer plan, made once for all processes
+    exchange.PLAN_CACHE["dir"] = plan_dir
+    try:
+        return _run(round_id, cities, settings, jobs, force, executor, scheduler, engine, progress, notebook,
+                    convening_notebook, convening, render, worker_timeout, plan_dir, start)
+    finally:
+        exchange.PLAN_CACHE["dir"] = None
+        shutil.rmtree(plan_dir, ignore_errors=True)
+
+
+def _run(round_id, cities, settings, jobs, force, executor, scheduler, engine, progress, notebook,
+         convening_notebook, convening, render, worker_timeout, plan_dir, start) -> BatchResult:
     city_jobs, conv_job = plan_batch(round_id, cities, settings, engine=engine, notebook=notebook,
                                      convening_notebook=convening_notebook, convening=convening, render=render)
     results: dict[str, JobResult] = {}
     for job in (*city_jobs, conv_job):  # what an earlier run left when it was killed, skipped cities' too
         if job is not None:
             remove_staging(job.out_dir)
-    todo, why = [], {}
-    for job in (*city_jobs, conv_job):
-        if job is None:
-            continue
-        why[job.name] = () if force else tuple(reasons(job, recorded_inputs(job)))
+    everyone = [j for j in (*city_jobs, conv_job) if j is not None]
+    recorded = {j.name: None if force else recorded_inputs(j) for j in everyone}
+    why = {j.name: [] if force else reasons(j, recorded[j.name]) for j in everyone}
+    if not force:
+        check_peers(city_jobs, recorded, why, settings, round_id)
+    todo = []
+    for job in everyone:
         if force or why[job.name]:
             todo.append(job)
         elif job is not conv_job:
@@ -124,9 +141,9 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
             else contextlib.nullcontext(lambda n=1: None)
         n = min(jobs, max(len(todo), 1))
         try:
-            with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout) as run:
+            with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout, plan_dir) as run:
                 for result in run(todo, tick):
-                    result = replace(result, why=why.get(result.name, ()))
+                    result = replace(result, why=tuple(why.get(result.name, ())))
                     if conv_job is not None and result.name == conv_job.name:
                         conv_result = result
                     else:
@@ -139,7 +156,8 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
 
 
 @contextlib.contextmanager
-def _workers(executor: str, scheduler: str | None, n: int, engine: str, worker_timeout: float):
+def _workers(executor: str, scheduler: str | None, n: int, engine: str, worker_timeout: float,
+             plan_dir: str | None = None):
     """Yield run(jobs, tick) -> results as they finish, on a pool of warm local processes or a Dask cluster."""
     if executor == "dask":
         try:
@@ -153,7 +171,7 @@ def _workers(executor: str, scheduler: str | None, n: int, engine: str, worker_t
             client.close()
     else:
         pool = concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
-                                                      initializer=local_worker, initargs=(engine,))
+                                                      initializer=local_worker, initargs=(engine, plan_dir))
         try:
             yield lambda jobs, tick: _run_local(pool, jobs, tick)
         finally:
