@@ -158,13 +158,19 @@ def round_pairs(store, round_id: str, answers: pd.DataFrame | None = None, *, ro
     if answers is not None:
         plan = pairs_data(round_scores(store, round_id, answers), _slugs(store, round_id, answers), **params)
     else:
-        key = (store.url, round_id, store.revision(), tuple(sorted(params.items())))
-        if key not in _PAIRS:
-            _PAIRS.clear()
-            scores = round_scores(store, round_id)
-            _PAIRS[key] = pairs_data(scores, {c: c for c in scores["city"].unique()}, **params)
-        plan = copy.deepcopy(_PAIRS[key])
+        plan = copy.deepcopy(kept_plan(store, round_id, **params))
     return with_names(plan, root) if names else plan
+
+
+def kept_plan(store, round_id: str, **params) -> dict:
+    """The round's plan without names, kept per store revision: shared, so read it and do not change it
+    (`city_peers` copies what it returns). Copying a plan of 500 cities would cost more than a city's brief."""
+    key = (store.url, round_id, store.revision(), tuple(sorted(params.items())))
+    if key not in _PAIRS:
+        _PAIRS.clear()
+        scores = round_scores(store, round_id)
+        _PAIRS[key] = pairs_data(scores, {c: c for c in scores["city"].unique()}, **params)
+    return _PAIRS[key]
 
 
 def _slugs(store, round_id: str, answers: pd.DataFrame) -> dict[str, str]:
@@ -270,7 +276,7 @@ def enrich_report(report: CityReport, *, store=None, pairs: dict | PairsPlan | N
     city, round_info = report.city.slug, report.round
     named = pairs is None and store is not None
     if named:  # the plan without names (no file read per city of the round); this city's pairs get theirs
-        pairs = round_pairs(store, round_info.id, root=cities_root, names=False, **match_params)
+        pairs = kept_plan(store, round_info.id, **match_params)
     if pairs is not None:
         peers, update["peers_notice"] = city_peers(pairs, city, cities_root, names=named)
         update["peers"] = [Peer.model_validate(p) for p in peers]

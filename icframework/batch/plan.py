@@ -125,9 +125,9 @@ def peer_digests(store, round_id: str, root: Path, cities: list[str]) -> dict[st
     """A digest per city of what its brief shows of the round's peer-learning plan: its pairs (with the scores
     in them), its notice, and the city files its partners' names come from. The plan is the one the workbook
     computes (`exchange.round_pairs`), made here without reading any city file."""
-    from ..analysis.exchange import city_peers, round_pairs
+    from ..analysis.exchange import city_peers, kept_plan
 
-    plan = round_pairs(store, round_id, root=root, names=False)
+    plan = kept_plan(store, round_id)
     out = {}
     for slug in cities:
         mine, notice = city_peers(plan, slug)
