@@ -166,7 +166,7 @@ def _quotes(ctx: RoundContext, key: tuple, no_quotes, per_area: int = QUOTES_PER
     for area in sorted({r[0] for r in rows}, key=lambda a: order.get(a, len(order))):
         seen: set[str] = set()
         taken = 0
-        for a, question, sector, note, stamp, _ in rows:
+        for a, question, sector, note, date, _ in rows:
             if a != area:
                 continue
             if taken >= per_area:
@@ -176,7 +176,7 @@ def _quotes(ctx: RoundContext, key: tuple, no_quotes, per_area: int = QUOTES_PER
             seen.add(note.casefold())
             taken += 1
             out.append({"area": area, "question": question, "sector": str(sector), "text": _shorten(note, length),
-                        "date": None if pd.isna(stamp) else stamp.date().isoformat()})
+                        "date": date})
     return out
 
 

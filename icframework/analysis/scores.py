@@ -313,6 +313,11 @@ def share(part, whole) -> float | None:
     return float(part) / whole if whole else None
 
 
+def _lists(df: pd.DataFrame, *columns: str) -> list[list]:
+    """Columns as Python lists (iterating a pandas column boxes each value: ten times slower)."""
+    return [df[c].tolist() for c in columns]
+
+
 # -- many cities and rounds in one pass ----------------------------------------------------------------------
 class RoundTables:
     """The tables every report is assembled from, for every (city, round) of `answers` at once: one `prepare`,
@@ -364,7 +369,8 @@ class RoundTables:
         # levels of each (city, round, question), sorted
         levels: dict[tuple, list[int]] = {}
         s = scored.sort_values(gkeys + ["level"], kind="stable")
-        for c, r, q, lv in zip(s["city"], s["round"], s["question"], s["level"], strict=True):
+        for c, r, q, lv in zip(*_lists(s, "city", "round", "question"), s["level"].to_numpy(dtype=int).tolist(),
+                               strict=True):
             levels.setdefault((c, r, q), []).append(int(lv))
         self.levels = levels
         # weighted sums: the same per-group sequences as `_roll` on one city's question table
@@ -410,8 +416,7 @@ class RoundTables:
         self.counts = {k: {c: (bool(v) if c == "synthetic" else int(v)) for c, v in row.items()}
                        for k, row in counts.to_dict(orient="index").items()}
         self.who: dict[tuple, set] = {}
-        for c, r, label, sector in zip(answered["city"], answered["round"], answered["respondent"],
-                                       answered["sector"], strict=True):
+        for c, r, label, sector in zip(*_lists(answered, "city", "round", "respondent", "sector"), strict=True):
             self.who.setdefault((c, r), set()).add((str(label), str(sector)))
         self.quote_rows = self._quotes(df)
 
@@ -424,7 +429,7 @@ class RoundTables:
     @staticmethod
     def _quotes(df: pd.DataFrame) -> dict[tuple, list]:
         """Per (city, round): the scored answers with an evidence note, newest first (as `evidence_quotes` sorts
-        them), as (area, question, sector, note, stamp, respondent_id)."""
+        them), as (area, question, sector, note, date or None, respondent_id)."""
         if not len(df) or "evidence" not in df.columns:
             return {}
         d = df[df["scored"]]
@@ -434,9 +439,10 @@ class RoundTables:
         d = d.assign(stamp=stamp if stamp is not None else pd.NaT)
         d = d.sort_values(["city", "round", "stamp", "question", "respondent_id"],
                           ascending=[True, True, False, True, True], na_position="last")
+        d = d.assign(date=d["stamp"].dt.strftime("%Y-%m-%d").astype(object).where(d["stamp"].notna(), None))
         out: dict[tuple, list] = {}
-        for row in zip(d["city"], d["round"], d["area"], d["question"], d["sector"], d["note"], d["stamp"],
-                       d["respondent_id"], strict=True):
+        for row in zip(*_lists(d, "city", "round", "area", "question", "sector", "note", "date", "respondent_id"),
+                       strict=True):
             out.setdefault(row[:2], []).append(row[2:])
         return out
 

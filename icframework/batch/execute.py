@@ -118,9 +118,14 @@ def _peers(job: Job) -> dict:
     plan this process used (kept per store revision, so this costs no new matching); {} for the convening."""
     if job.stem != "diagnostic":
         return {}
+    from ..analysis import exchange
     from ..store import Store
-    from .plan import peer_digests
+    from .plan import peer_digest, peer_digests
 
+    used = [plan for key, plan in exchange._PAIRS.items()
+            if key[:2] == (job.parameters["store_url"], job.parameters["round_id"]) and key[3] == ()]
+    if len(used) == 1:  # the plan the notebook just used (kept per store revision): no store to open
+        return {"peers": peer_digest(used[0], job.name, Path(job.parameters["cities_dir"]))}
     try:
         store = Store(job.parameters["store_url"], create=False)
         try:

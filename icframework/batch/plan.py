@@ -125,16 +125,20 @@ def peer_digests(store, round_id: str, root: Path, cities: list[str]) -> dict[st
     """A digest per city of what its brief shows of the round's peer-learning plan: its pairs (with the scores
     in them), its notice, and the city files its partners' names come from. The plan is the one the workbook
     computes (`exchange.round_pairs`), made here without reading any city file."""
-    from ..analysis.exchange import city_peers, kept_plan
+    from ..analysis.exchange import kept_plan
 
     plan = kept_plan(store, round_id)
-    out = {}
-    for slug in cities:
-        mine, notice = city_peers(plan, slug)
-        partners = sorted({p[k] for p in mine for k in ("learner", "mentor")} - {slug})
-        out[slug] = _digest(json.dumps([mine, notice, [_file_digest(root / c / "city.yaml") for c in partners]],
-                                       sort_keys=True, default=str).encode())
-    return out
+    return {slug: peer_digest(plan, slug, root) for slug in cities}
+
+
+def peer_digest(plan: dict, slug: str, root: Path) -> str:
+    """The digest of one city's part of a plan made without names (`peer_digests`)."""
+    from ..analysis.exchange import city_peers
+
+    mine, notice = city_peers(plan, slug)
+    partners = sorted({p[k] for p in mine for k in ("learner", "mentor")} - {slug})
+    return _digest(json.dumps([mine, notice, [_file_digest(root / c / "city.yaml") for c in partners]],
+                              sort_keys=True, default=str).encode())
 
 
 def check_peers(jobs: list[Job], recorded: dict[str, dict | None], why: dict[str, list[str]],
