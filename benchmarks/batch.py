@@ -88,9 +88,18 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f}"
 
 
+CPU = {"last": 0.0}  # CPU seconds (user + sys, all processes) of the last icf_run: steadier than wall time here
+
+
 def icf_run(url: str, out: Path, env: dict | None = None, jobs: int = 2, force: bool = True) -> tuple[float, float]:
-    return run_measured([str(BIN / "icf"), "run", "--round", ROUND, "--jobs", str(jobs), "--no-progress",
-                         "--store", url, "--out", str(out), *(["--force"] if force else [])], env=env)
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, peak = run_measured([str(BIN / "icf"), "run", "--round", ROUND, "--jobs", str(jobs), "--no-progress",
+                               "--store", url, "--out", str(out), *(["--force"] if force else [])], env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak
 
 
 def change_one_city(url: str, city: str) -> None:
@@ -168,7 +177,7 @@ def main() -> int:
                 if len(same) != 12:
                     print("DIFFERENT:", sorted(set(CITIES) - set(same)))
                     return 1
-        per_city = {}
+        per_city, cpu_city = {}, {}
         for n in (int(x) for x in args.scales.split(",")):
             cdir = tmp / f"cities-{n}"
             store = demo_store(tmp / f"scale-{n}.sqlite3", extra=n - 12, cities_dir=cdir) if n > 12 else url
@@ -176,12 +185,15 @@ def main() -> int:
             wall, peak = icf_run(store, tmp / f"out-{n}", env=env)
             made = len([p for p in (tmp / f"out-{n}" / ROUND).glob("*/brief.pdf") if p.parent.name != "convening"])
             per_city[n] = wall / made
+            cpu_city[n] = CPU["last"] / made
             print(f"scale {n:4d} cities: wall {wall:7.1f} s, {per_city[n] * 1000:6.0f} ms per city "
-                  f"({made} briefs + the convening's), peak memory {peak:6.0f} MiB  {load()}")
+                  f"({made} briefs + the convening's), CPU {CPU['last']:6.1f} s ({cpu_city[n] * 1000:4.0f} ms per "
+                  f"city), peak memory {peak:6.0f} MiB  {load()}")
             if n == max(int(x) for x in args.scales.split(",")):
                 change_one_city(store, "cardiff")
                 again, _ = icf_run(store, tmp / f"out-{n}", env=env, force=False)
-                print(f"  incremental, after cardiff's answers changed: {again:5.1f} s  {load()}")
+                print(f"  incremental, after cardiff's answers changed: {again:5.1f} s, CPU {CPU['last']:5.1f} s  "
+                      f"{load()}")
             if args.dask and n > 12:
                 one = dask_run(store, tmp / f"dask1-{n}", env, 1, tmp / "dask.log")
                 two = dask_run(store, tmp / f"dask2-{n}", env, 2, tmp / "dask.log")
@@ -190,7 +202,8 @@ def main() -> int:
         if len(per_city) > 1:
             small = 120 if 120 in per_city else min(per_city)
             big = max(per_city)
-            print(f"time per city at {big} vs {small}: {per_city[big] / per_city[small]:.2f}x (target <= 1.1x)")
+            print(f"time per city at {big} vs {small}: {per_city[big] / per_city[small]:.2f}x (target <= 1.1x); "
+                  f"CPU time per city: {cpu_city[big] / cpu_city[small]:.2f}x")
     return 0
 
 

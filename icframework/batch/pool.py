@@ -124,33 +124,52 @@ def _run(round_id, cities, settings, jobs, force, executor, scheduler, engine, p
     everyone = [j for j in (*city_jobs, conv_job) if j is not None]
     recorded = {j.name: None if force else recorded_inputs(j) for j in everyone}
     why = {j.name: [] if force else reasons(j, recorded[j.name]) for j in everyone}
-    if not force:
-        check_peers(city_jobs, recorded, why, settings, round_id)
-    todo = []
-    for job in everyone:
-        if force or why[job.name]:
-            todo.append(job)
-        elif job is not conv_job:
-            results[job.name] = JobResult(job.name, "skipped")
+    # Jobs with a reason start now, the convening first: it reads the store itself and needs no city's outputs,
+    # so it runs beside the cities and never waits for (nor holds up) the last of them. The cities that would
+    # be skipped are checked against the round's peer plan meanwhile (`later`), which takes seconds for 500
+    # cities, and those whose pairs changed are added then.
+    todo = sorted((j for j in everyone if force or why[j.name]), key=lambda j: j is not conv_job)
+    waiting = [] if force else [j for j in city_jobs if not why[j.name] and recorded[j.name] is not None]
+
+    def later() -> list[Job]:
+        if not waiting:
+            return []
+        check_peers([j for j in city_jobs if recorded[j.name] is not None], recorded, why, settings, round_id)
+        return [j for j in waiting if why[j.name]]
+
+    if not todo:  # nothing to overlap the check with
+        todo, waiting = later(), []
     conv_result = None if conv_job in todo else (JobResult(CONVENING, "skipped") if conv_job else None)
-    # The convening shows every city but reads the store itself, so it needs no city's outputs: it goes first,
-    # beside the cities, and never waits for (nor holds up) the last of them. It is the longest job of a round.
-    todo.sort(key=lambda j: j is not conv_job)
     if todo:
         bar = progress_bar(len(todo), "notebooks", desc=f"icf run {round_id}") if progress \
-            else contextlib.nullcontext(lambda n=1: None)
-        n = min(jobs, max(len(todo), 1))
+            else contextlib.nullcontext(None)
+        n = min(jobs, max(len(todo) + len(waiting), 1))
+        started: list[Job] = []
         try:
-            with bar as tick, _workers(executor, scheduler, n, engine, worker_timeout, plan_dir) as run:
-                for result in run(todo, tick):
+            with bar as tick_bar, _workers(executor, scheduler, n, engine, worker_timeout, plan_dir) as run:
+                def tick(k=1):
+                    if tick_bar is not None:
+                        tick_bar(k)
+
+                def more() -> list[Job]:
+                    extra = later()
+                    started.extend(extra)
+                    if extra and tick_bar is not None:
+                        tick_bar.grow(len(extra))
+                    return extra
+
+                started.extend(todo)
+                for result in run(todo, tick, more):
                     result = replace(result, why=tuple(why.get(result.name, ())))
                     if conv_job is not None and result.name == conv_job.name:
                         conv_result = result
                     else:
                         results[result.name] = result
         finally:  # stopped (Ctrl-C, a lost cluster): leave no half-made folders behind
-            for job in todo:
+            for job in started:
                 remove_staging(job.out_dir)
+    for job in city_jobs:
+        results.setdefault(job.name, JobResult(job.name, "skipped"))
     ordered = tuple(results[job.name] for job in city_jobs)
     return BatchResult(round_id, str(settings.build), ordered, conv_result, time.perf_counter() - start)
 
@@ -166,27 +185,36 @@ def _workers(executor: str, scheduler: str | None, n: int, engine: str, worker_t
             raise ICFError("--executor dask needs dask.distributed: pip install 'icframework[dask]'") from None
         client = connect(scheduler, engine, timeout=worker_timeout)
         try:
-            yield lambda jobs, tick: run_on_cluster(client, jobs, tick, worker_timeout)
+            yield lambda jobs, tick, more=None: run_on_cluster(client, jobs, tick, worker_timeout, more)
         finally:
             client.close()
     else:
         pool = concurrent.futures.ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"),
                                                       initializer=local_worker, initargs=(engine, plan_dir))
         try:
-            yield lambda jobs, tick: _run_local(pool, jobs, tick)
+            yield lambda jobs, tick, more=None: _run_local(pool, jobs, tick, more)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_local(pool, jobs: list[Job], tick):
-    """Submit `jobs` and yield their results as they finish; a crashed worker fails only its own results."""
+def _run_local(pool, jobs: list[Job], tick, more=None):
+    """Submit `jobs` (then those `more()` returns, worked out while the first run) and yield their results as
+    they finish; a crashed worker fails only its own results."""
     futures = {}
+    failed = []
     for job in jobs:
         try:
             futures[pool.submit(run_job, job)] = job
         except Exception as exc:  # noqa: BLE001 - e.g. the pool broke because a worker was killed
-            tick()
-            yield _worker_failed(job, exc)
+            failed.append(_worker_failed(job, exc))
+    for job in more() if more else []:
+        try:
+            futures[pool.submit(run_job, job)] = job
+        except Exception as exc:  # noqa: BLE001
+            failed.append(_worker_failed(job, exc))
+    for result in failed:
+        tick()
+        yield result
     for future in concurrent.futures.as_completed(list(futures)):
         job = futures[future]
         try:
