@@ -87,11 +87,12 @@ def run_job(job: Job) -> JobResult:
     executed = staging / f"{job.stem}.ipynb"
     try:
         with _JOB_LOCK:
+            peers = _peers(job)  # before the notebook, which then finds the round's plan made
             _execute(job, executed, staging)
             _render(job.render, staging)
         outputs.remove(final, MANIFEST)  # a crash while publishing means: run again next time
         names = _publish(staging, final)
-        manifest = {"inputs": {**job.inputs, **_peers(job)}, "outputs": names, "engine": job.engine,
+        manifest = {"inputs": {**job.inputs, **peers}, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         outputs.write_bytes(final, MANIFEST, json.dumps(manifest, indent=1).encode())
@@ -113,27 +114,30 @@ def run_job(job: Job) -> JobResult:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_STORES: dict = {}  # one open store per worker process (for the store's revision and the round's plan)
+
+
 def _peers(job: Job) -> dict:
-    """{"peers": digest} of what the city's brief shows of the round's peer plan (plan.peer_digests), from the
-    plan this process used (kept per store revision, so this costs no new matching); {} for the convening."""
+    """{"peers": digest} of what the city's brief shows of the round's peer plan (plan.peer_digests); {} for the
+    convening. Worked out before the notebook runs: the plan is kept per store revision (exchange.kept_plan), so
+    the notebook uses the same one, and on a batch's processes it is made once (exchange.PLAN_CACHE)."""
     if job.stem != "diagnostic":
         return {}
-    from ..analysis import exchange
+    from ..analysis.exchange import kept_plan
     from ..store import Store
-    from .plan import peer_digest, peer_digests
+    from .plan import peer_digest
 
-    used = [plan for key, plan in exchange._PAIRS.items()
-            if key[:2] == (job.parameters["store_url"], job.parameters["round_id"]) and key[3] == ()]
-    if len(used) == 1:  # the plan the notebook just used (kept per store revision): no store to open
-        return {"peers": peer_digest(used[0], job.name, Path(job.parameters["cities_dir"]))}
+    url = job.parameters["store_url"]
     try:
-        store = Store(job.parameters["store_url"], create=False)
-        try:
-            return {"peers": peer_digests(store, job.parameters["round_id"], Path(job.parameters["cities_dir"]),
-                                          [job.name])[job.name]}
-        finally:
-            store.close()
+        if url not in _STORES:
+            for old in _STORES.values():
+                old.close()
+            _STORES.clear()
+            _STORES[url] = Store(url, create=False)
+        plan = kept_plan(_STORES[url], job.parameters["round_id"])
+        return {"peers": peer_digest(plan, job.name, Path(job.parameters["cities_dir"]))}
     except Exception:  # noqa: BLE001 - not known: the next run checks this city's peers again and re-runs it
+        _STORES.clear()
         return {"peers": "unknown"}
 
 
