@@ -22,7 +22,7 @@
 # computed by `icframework.analysis.reports`; this workbook shows them and writes `convening.json`.
 #
 # `papermill workbooks/convening_brief.ipynb out.ipynb -p round_id virtual-2020` (add `-y "cities: [bristol,
-# cardiff]"` to choose the cities), or `icf run`, which runs it after the city workbooks.
+# cardiff]"` to choose the cities), or `icf run`, which runs it beside the city workbooks.
 
 # %% tags=["parameters"]
 round_id = "virtual-2020"  # a round in the answer store

@@ -111,6 +111,15 @@ def _why(pair: dict, names: Mapping[str, str], focus: int) -> str:
             f"{pair['p10'] / 10:.0f} points higher.")
 
 
+def why_text(pair: dict, names: Mapping[str, str], focus: int) -> str:
+    """A pair's `why` (as `match` writes it) from the pair as data (`Plan.to_data()`), with display names: a plan
+    computed with slugs for names can be given its names later, only for the pairs shown."""
+    return _why({"learner": pair["learner"], "mentor": pair["mentor"], "area": pair["area"],
+                 "title": pair.get("area_title") or "", "ls": pair["learner_score"], "ln": pair["learner_n"],
+                 "ms": pair["mentor_score"], "mn": pair["mentor_n"], "p10": round(pair["potential"] * 10)},
+                names, focus)
+
+
 def match(scores, *, k: int = 2, learns: int = 1, min_gap: float = 15.0, focus: int = 2,
           min_group: int = MIN_GROUP, names: Mapping[str, str] | None = None) -> Plan:
     """The peer-learning plan for one round's area scores (see the module docstring for the rules).

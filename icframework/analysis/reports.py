@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,21 +20,14 @@ from ..errors import ICFError, NotFoundError
 from ..model.framework import Framework, load_framework
 from .models import FEW_PEOPLE, SCHEMA, CityReport, ConveningReport, write_json
 from .scores import (
+    SAME_WITHIN,
+    RoundTables,
+    _direction,
     area_scores,
-    as_float,
-    compare,
-    core_completeness,
-    disagreements,
-    evidence_coverage,
     links_frame,
-    matrix,
-    overall_score,
     prepare,
     principle_scores,
-    question_scores,
-    question_table,
-    sector_coverage,
-    strengths_and_gaps,
+    share,
     tier,
 )
 
@@ -53,6 +47,8 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
 
     Reads the store once for answers (this city, every round) unless `answers` is given: then it must hold this
     city's answers to this round and to earlier rounds (other rows are ignored), so a batch can pass slices.
+    In a batch worker (`share_round_work()`), the figures of every city of the round are computed in one pass
+    the first time and kept while the store is unchanged, so each later city costs only its assembly.
     `no_quotes`: ids of respondents who asked not to be quoted (default: `quote_opt_outs(store, round_id)`).
     """
     from ..model.cities import load_city
@@ -61,30 +57,154 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
     check_slug(city_slug, "city")
     check_slug(round_id, "round")
     city = load_city(city_slug, cities)
-    rounds = store.list_rounds()
-    this = _find_round(rounds, round_id)
-    fw = _framework(framework, this)
-    if answers is None:
-        answers = store.answers_frame(None, city_slug)
-    answers = answers[answers["city"] == city_slug]
-    prev_round = previous_round(rounds, round_id, answers, fw.code)
-    before = prepare(answers[answers["round"] == prev_round], fw) if prev_round else None
-    prev = question_table(before, fw) if prev_round else None
-    prepared = prepare(answers[answers["round"] == round_id], fw)
-    now = question_table(prepared, fw)
-    questions = question_scores(now, fw)
-    areas = _with_people(compare(area_scores(now, fw), area_scores(prev, fw) if prev_round else None),
-                         prepared, before, fw, "area")
-    principles = _with_people(compare(principle_scores(now, fw), principle_scores(prev, fw) if prev_round else None),
-                              prepared, before, fw, "principle")
+    if answers is None and _SHARED["on"] and not isinstance(framework, Framework):
+        ctx = round_context(store, round_id, framework)
+        if no_quotes is None:
+            no_quotes = ctx.no_quotes
+    else:
+        rounds = store.list_rounds()
+        this = _find_round(rounds, round_id)
+        fw = _framework(framework, this)
+        if answers is None:
+            answers = store.answers_frame(None, city_slug)
+        answers = answers[answers["city"] == city_slug]
+        ctx = RoundContext(rounds, this, fw, RoundTables(answers, fw), None)
     if no_quotes is None:
         no_quotes = quote_opt_outs(store, round_id)
-    overall = overall_score(now, fw)
-    strengths, gaps = strengths_and_gaps(areas, questions)
-    synthetic = bool(this.synthetic or city.synthetic or prepared["synthetic"].astype(bool).any())
-    respondents = int(prepared["respondent_id"].nunique())
-    answered = int(prepared["answered"].sum())
+    return assemble_city(ctx, city, cities, core_level=core_level, top_disagreements=top_disagreements,
+                         no_quotes=no_quotes)
 
+
+@dataclass
+class RoundContext:
+    """What reports of one round are assembled from: the store's rounds, this round, its framework and the
+    `RoundTables` of the answers (every city's, or one city's)."""
+
+    rounds: list
+    this: object
+    fw: Framework
+    tables: RoundTables
+    no_quotes: set[int] | None
+
+
+_SHARED: dict = {"on": False, "key": None, "ctx": None}
+
+
+def share_round_work(on: bool = True) -> None:
+    """In this process, compute the figures of every city of a round at once and keep them while the store is
+    unchanged (its revision), for `city_report` calls without `answers`: what a batch worker wants, where one
+    process makes the reports of many cities one after another."""
+    _SHARED.update(on=on, key=None, ctx=None)
+
+
+def round_context(store, round_id: str, framework: str | None = None) -> RoundContext:
+    """The round's RoundContext over every city's answers, kept per store revision (see `share_round_work`)."""
+    key = (store.url, store.revision(), round_id, framework)
+    if _SHARED["key"] != key:
+        _SHARED["key"], _SHARED["ctx"] = None, None
+        rounds = store.list_rounds()
+        this = _find_round(rounds, round_id)
+        fw = _framework(framework, this)
+        answers = store.answers_frame()
+        upto = {r.id for r in rounds[: [r.id for r in rounds].index(round_id) + 1]}
+        answers = answers[answers["round"].isin(upto)]
+        _SHARED["key"], _SHARED["ctx"] = key, RoundContext(rounds, this, fw, RoundTables(answers, fw),
+                                                            quote_opt_outs(store, round_id))
+    return _SHARED["ctx"]
+
+
+def _previous(ctx: RoundContext, slug: str) -> str | None:
+    """`previous_round` from the rounds the city has answers in."""
+    ids = [r.id for r in ctx.rounds]
+    have = ctx.tables.rounds_of.get(slug, set())
+    for r in reversed(ctx.rounds[: ids.index(ctx.this.id)]):
+        if r.id in have and _framework_code(r.framework) == ctx.fw.code:
+            return r.id
+    return None
+
+
+def _score_rows(ctx: RoundContext, slug: str, prev: str | None, kind: str) -> list[dict]:
+    """Area or principle rows (SCORE_ROW): scores compared with the previous round (`scores.compare`), with the
+    people behind them (`_with_people`)."""
+    fw, t = ctx.fw, ctx.tables
+    now_key, prev_key = (slug, ctx.this.id), (slug, prev) if prev else None
+    now, before = t.scores(now_key, kind), t.scores(prev_key, kind)
+    people = t.people[kind]
+    out = []
+    for code, r in now.items():
+        score = r["score"]
+        previous = before[code]["score"] if before is not None else None
+        change = None if score is None or previous is None else score - previous
+        direction = _direction(score, previous, change, SAME_WITHIN)
+        row = {"code": code, **r, "previous": previous, "change": change, "direction": direction,
+               "people": int(people.get((*now_key, code), 0)),
+               "previous_n": None if prev_key is None else before[code]["n"],
+               "previous_people": None if prev_key is None else int(people.get((*prev_key, code), 0))}
+        row["few_people"] = direction in ("up", "down", "same") and (
+            bool(row["thin"]) or row["previous_n"] < fw.thin_threshold or row["people"] < FEW_PEOPLE
+            or row["previous_people"] < FEW_PEOPLE)
+        out.append(row)
+    return out
+
+
+def _pick(rows: list[dict], kind: str, k: int, title: str) -> tuple[list[dict], list[dict]]:
+    """`strengths_and_gaps` for one kind of row."""
+    items = [{"kind": kind, "code": r["code"], "title": r[title], "score": float(r["score"]), "n": int(r["n"])}
+             for r in rows if r["score"] is not None and not r["thin"]]
+    best = sorted(items, key=lambda i: (-i["score"], i["code"]))[:k]
+    named = {i["code"] for i in best}
+    worst = [i for i in sorted(items, key=lambda i: (i["score"], i["code"])) if i["code"] not in named][:k]
+    return best, worst
+
+
+def _quotes(ctx: RoundContext, key: tuple, no_quotes, per_area: int = QUOTES_PER_AREA,
+            length: int = QUOTE_LENGTH) -> list[dict]:
+    """`evidence_quotes` of one (city, round)."""
+    rows = [r for r in ctx.tables.quote_rows.get(key, []) if r[5] not in no_quotes]
+    order = {a.code: i for i, a in enumerate(ctx.fw.areas)}
+    out: list[dict] = []
+    for area in sorted({r[0] for r in rows}, key=lambda a: order.get(a, len(order))):
+        seen: set[str] = set()
+        taken = 0
+        for a, question, sector, note, date, _ in rows:
+            if a != area:
+                continue
+            if taken >= per_area:
+                break
+            if note.casefold() in seen:
+                continue
+            seen.add(note.casefold())
+            taken += 1
+            out.append({"area": area, "question": question, "sector": str(sector), "text": _shorten(note, length),
+                        "date": date})
+    return out
+
+
+def assemble_city(ctx: RoundContext, city, cities: Path | None, *, core_level: int = 2, top_disagreements: int = 5,
+                  no_quotes=frozenset()) -> CityReport:
+    """One city's report from the round's tables (plain Python: no pandas per city)."""
+    fw, t, this, rounds = ctx.fw, ctx.tables, ctx.this, ctx.rounds
+    slug = city.slug
+    key = (slug, this.id)
+    prev_round = _previous(ctx, slug)
+    counts = t.count(key)
+    questions = t.question_rows(key)
+    areas = _score_rows(ctx, slug, prev_round, "area")
+    principles = _score_rows(ctx, slug, prev_round, "principle")
+    overall = t.overall(key)
+    best_a, worst_a = _pick(areas, "area", 2, "title")
+    best_q, worst_q = _pick(questions, "question", 3, "text")
+    spread = sorted((q for q in questions if q["spread"] is not None and q["spread"] > 0),
+                    key=lambda q: (-q["spread"], q["code"]))[:top_disagreements]
+    threshold = level_threshold = core_level / fw.scale.max_level * 100
+    core = [q for q in questions if q["core"]]
+    met = sum(q["score"] is not None and q["score"] >= level_threshold - 1e-9 for q in core)
+    synthetic = bool(this.synthetic or city.synthetic or counts["synthetic"])
+    respondents, answered = counts["respondents"], counts["answers"]
+    people = None
+    if prev_round:
+        a, b = t.who.get(key, set()), t.who.get((slug, prev_round), set())
+        people = {"both": len(a & b), "only_now": len(a - b), "only_before": len(b - a), "different": a != b}
     report = {
         "schema": SCHEMA,
         "synthetic": synthetic,
@@ -95,25 +215,25 @@ def city_report(store, city_slug: str, round_id: str, framework: Framework | str
         "round": _round_info(this, cities),
         "previous_round": prev_round,
         "previous_round_title": _title(rounds, prev_round),
-        "people_change": people_change(prepared, before) if prev_round else None,
+        "people_change": people,
         "framework": _framework_info(fw),
-        "counts": {"respondents": respondents, "answers": answered, "scored": int(prepared["scored"].sum()),
-                   "dont_know": int(prepared["dont_know"].sum()), "na": int(prepared["na"].sum()),
+        "counts": {"respondents": respondents, "answers": answered, "scored": counts["scored"],
+                   "dont_know": counts["dont_know"], "na": counts["na"],
                    "unanswered": respondents * len(fw.questions) - answered, "questions": len(fw.questions)},
         "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])},
-        "areas": _rows(areas, SCORE_ROW),
-        "principles": _rows(principles, SCORE_ROW),
-        "matrix": matrix(now, fw).to_dict(orient="records"),
-        "questions": _rows(questions.assign(principles=[list(q.principles) for q in fw.questions]),
-                           ["area", "text", "core", "weight", "principles", "score", "n", "thin", "dont_know",
-                            "na", "spread", "levels"]),
-        "disagreements": disagreements(now, fw, top_disagreements).to_dict(orient="records"),
-        "sectors": sector_coverage(prepared, fw, city.taskforce_sectors),
-        "evidence": evidence_coverage(prepared, fw),
-        "strengths": strengths,
-        "gaps": gaps,
-        "core": core_completeness(questions, fw, core_level),
-        "quotes": evidence_quotes(prepared, fw, no_quotes),
+        "areas": [{k: r[k] for k in ("code", *SCORE_ROW)} for r in areas],
+        "principles": [{k: r[k] for k in ("code", *SCORE_ROW)} for r in principles],
+        "matrix": t.matrix(key),
+        "questions": questions,
+        "disagreements": [{"code": q["code"], "text": q["text"], "spread": q["spread"], "levels": q["levels"],
+                           "n": len(q["levels"])} for q in spread],
+        "sectors": t.sector_coverage(key, city.taskforce_sectors),
+        "evidence": t.evidence_coverage(key),
+        "strengths": best_a + best_q,
+        "gaps": worst_a + worst_q,
+        "core": {"level": core_level, "threshold": threshold, "share": share(met, len(core)), "n_core": len(core),
+                 "n_met": int(met), "n_scored": sum(q["score"] is not None for q in core)},
+        "quotes": _quotes(ctx, key, no_quotes or frozenset()),
     }
     return CityReport.model_validate(jsonable(report))
 
@@ -124,7 +244,8 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
 
     `cities`: slugs (a list, or one comma-separated string); None means every city with answers in the round.
     `root` is the programme's cities folder (default: the example programme icframework carries). Reads the store
-    once for answers (all cities, all rounds) unless `answers` is given.
+    once for answers (all cities, all rounds) unless `answers` is given; every city's figures come from one pass
+    over the answers (`scores.RoundTables`).
     """
     from ..model.cities import load_city
     from ..model.types import check_slug
@@ -139,6 +260,9 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
     slugs = parse_cities(cities) if cities is not None else sorted(current["city"].unique())
     for slug in slugs:
         check_slug(slug, "city")
+    upto = {r.id for r in rounds[: [r.id for r in rounds].index(round_id) + 1]}
+    mine = answers[answers["city"].isin(slugs) & answers["round"].isin(upto)]
+    ctx = RoundContext(rounds, this, fw, RoundTables(mine, fw), None)
 
     rows, heat, synthetic = [], [], bool(this.synthetic)
     for slug in slugs:
@@ -147,24 +271,22 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
             name, nation, phase, synthetic = city.name, city.nation, city.phase, synthetic or city.synthetic
         except NotFoundError:
             name, nation, phase = slug, None, None
-        mine = answers[answers["city"] == slug]
-        prepared = prepare(mine[mine["round"] == round_id], fw)
-        now = question_table(prepared, fw)
-        synthetic = synthetic or bool(prepared["synthetic"].astype(bool).any())
-        prev = previous_round(rounds, round_id, mine, fw.code)
-        before = prepare(mine[mine["round"] == prev], fw) if prev else None
-        areas = _with_people(compare(area_scores(now, fw), area_scores(before, fw) if prev else None),
-                             prepared, before, fw, "area")
-        overall = overall_score(now, fw)
+        key = (slug, round_id)
+        counts = ctx.tables.count(key)
+        synthetic = synthetic or counts["synthetic"]
+        prev = _previous(ctx, slug)
+        overall = ctx.tables.overall(key)
+        people = None
+        if prev:
+            a, b = ctx.tables.who.get(key, set()), ctx.tables.who.get((slug, prev), set())
+            people = {"both": len(a & b), "only_now": len(a - b), "only_before": len(b - a), "different": a != b}
         rows.append({"slug": slug, "name": name, "nation": nation, "phase": phase, "previous_round": prev,
-                     "previous_round_title": _title(rounds, prev),
-                     "people_change": people_change(prepared, before) if prev else None,
-                     "respondents": int(prepared["respondent_id"].nunique()),
-                     "answers": int(prepared["answered"].sum()),
+                     "previous_round_title": _title(rounds, prev), "people_change": people,
+                     "respondents": counts["respondents"], "answers": counts["answers"],
                      "overall": {**{k: overall[k] for k in ("score", "n", "thin")}, **tier(fw, overall["score"])}})
-        for code, r in areas.iterrows():
-            heat.append({"city": slug, "area": code, "score": as_float(r["score"]), "n": int(r["n"]),
-                         "thin": bool(r["thin"]), **{k: r[k] for k in SCORE_ROW[5:]}})
+        for r in _score_rows(ctx, slug, prev, "area"):
+            heat.append({"city": slug, "area": r["code"], "score": r["score"], "n": r["n"], "thin": r["thin"],
+                         **{k: r[k] for k in SCORE_ROW[5:]}})
 
     report = {
         "schema": SCHEMA,

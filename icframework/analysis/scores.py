@@ -311,3 +311,217 @@ def as_float(value) -> float | None:
 
 def share(part, whole) -> float | None:
     return float(part) / whole if whole else None
+
+
+def _lists(df: pd.DataFrame, *columns: str) -> list[list]:
+    """Columns as Python lists (iterating a pandas column boxes each value: ten times slower)."""
+    return [df[c].tolist() for c in columns]
+
+
+# -- many cities and rounds in one pass ----------------------------------------------------------------------
+class RoundTables:
+    """The tables every report is assembled from, for every (city, round) of `answers` at once: one `prepare`,
+    then one grouped pass per kind of figure over all the answers (not a filter per city).
+
+    The figures are the ones the per-city functions above give for that city and round alone (same sums in the
+    same order, so the same floating-point values): `question_rows`, `rolled` (area, principle and
+    principle x area scores), `people`, `sectors`, `evidence`, `counts`, `quote_rows` and `who`. A (city, round)
+    with no usable answer gets the empty figures those functions give for an empty frame.
+    """
+
+    def __init__(self, answers: pd.DataFrame, fw: Framework):
+        self.fw = fw
+        raw = answers
+        self.rounds_of: dict[str, set] = {c: set(g) for c, g in raw.groupby("city", sort=False)["round"]} \
+            if len(raw) else {}
+        keys = list(dict.fromkeys(zip(raw["city"], raw["round"], strict=True)))
+        self.keys = keys
+        self.slot = {k: i for i, k in enumerate(keys)}
+        df = prepare(raw, fw)
+        self.prepared = df
+        qf = questions_frame(fw)
+        nq = len(qf)
+        self.nq = nq
+        self.codes = list(qf["question"])
+        kc = np.array([k[0] for k in keys], dtype=object)
+        kr = np.array([k[1] for k in keys], dtype=object)
+        grid = pd.DataFrame({"city": np.repeat(kc, nq), "round": np.repeat(kr, nq),
+                             "question": np.tile(np.array(self.codes, dtype=object), len(keys))})
+        grid["area"] = np.tile(qf["area"].to_numpy(dtype=object), len(keys))
+        grid["weight"] = np.tile(qf["weight"].to_numpy(dtype=float), len(keys))
+        gkeys = ["city", "round", "question"]
+        scored = df[df["scored"]].sort_values("level")
+        if len(df):
+            by_q = scored.groupby(gkeys, sort=False)
+            all_q = df.groupby(gkeys, sort=False)
+            idx = pd.MultiIndex.from_frame(grid[gkeys])
+            grid["total"] = by_q["score"].sum().reindex(idx).fillna(0.0).to_numpy()
+            grid["n"] = by_q.size().reindex(idx).fillna(0).astype(int).to_numpy()
+            grid["dont_know"] = all_q["dont_know"].sum().reindex(idx).fillna(0).astype(int).to_numpy()
+            grid["na"] = all_q["na"].sum().reindex(idx).fillna(0).astype(int).to_numpy()
+        else:
+            grid["total"], grid["n"], grid["dont_know"], grid["na"] = 0.0, 0, 0, 0
+        self.grid = grid
+        self._total = grid["total"].to_numpy(dtype=float)
+        self._n = grid["n"].to_numpy(dtype=int)
+        self._dk = grid["dont_know"].to_numpy(dtype=int)
+        self._na = grid["na"].to_numpy(dtype=int)
+        # levels of each (city, round, question), sorted
+        levels: dict[tuple, list[int]] = {}
+        s = scored.sort_values(gkeys + ["level"], kind="stable")
+        for c, r, q, lv in zip(*_lists(s, "city", "round", "question"), s["level"].to_numpy(dtype=int).tolist(),
+                               strict=True):
+            levels.setdefault((c, r, q), []).append(int(lv))
+        self.levels = levels
+        # weighted sums: the same per-group sequences as `_roll` on one city's question table
+        parts = grid.assign(ws=grid["weight"] * grid["total"], wn=grid["weight"] * grid["n"])
+        self.ws = parts["ws"].to_numpy()
+        self.wn = parts["wn"].to_numpy()
+        links = links_frame(fw)
+        per_q = links.groupby("question", sort=False)["principle"].agg(list).to_dict()
+        reps = np.array([len(per_q.get(q, [])) for q in self.codes])
+        linked = parts.loc[parts.index.repeat(np.tile(reps, len(keys)))].reset_index(drop=True)
+        linked["principle"] = np.tile(np.array([p for q in self.codes for p in per_q.get(q, [])], dtype=object),
+                                      len(keys))
+        self.rolled = {
+            "area": self._roll(parts, ["city", "round", "area"]),
+            "principle": self._roll(linked, ["city", "round", "principle"]),
+            "cell": self._roll(linked, ["city", "round", "principle", "area"]),
+        }
+        self.cell_questions = links.merge(qf[["question", "area"]], on="question").groupby(
+            ["principle", "area"]).size().to_dict()
+        # people who gave a level, per area and per principle
+        sc = df[df["scored"]]
+        scl = sc.merge(links, on="question")
+        self.people = {
+            "area": sc.groupby(["city", "round", "area"])["respondent_id"].nunique().to_dict(),
+            "principle": scl.groupby(["city", "round", "principle"])["respondent_id"].nunique().to_dict(),
+        }
+        answered = df[df["answered"]]
+        by_sector = answered.groupby(["city", "round", "sector"])
+        self.sectors: dict[tuple, dict] = {}
+        for (c, r, sector), count, people, covered in zip(
+                by_sector.size().index, by_sector.size(), by_sector["respondent_id"].nunique(),
+                by_sector["question"].nunique(), strict=True):
+            self.sectors.setdefault((c, r), {})[sector] = (int(count), int(people), int(covered))
+        ev = sc.groupby(["city", "round", "area"])["backed"].agg(["sum", "size"])
+        self.evidence = {k: (int(s_), int(n_)) for k, s_, n_ in zip(ev.index, ev["sum"], ev["size"], strict=True)}
+        ev_all = sc.groupby(["city", "round"])["backed"].agg(["sum", "size"])
+        self.evidence_all = {k: (int(s_), int(n_))
+                             for k, s_, n_ in zip(ev_all.index, ev_all["sum"], ev_all["size"], strict=True)}
+        g = df.assign(synthetic=df["synthetic"].astype(bool)).groupby(["city", "round"])
+        counts = pd.DataFrame({"respondents": g["respondent_id"].nunique(), "answers": g["answered"].sum(),
+                               "scored": g["scored"].sum(), "dont_know": g["dont_know"].sum(),
+                               "na": g["na"].sum(), "synthetic": g["synthetic"].any()})
+        self.counts = {k: {c: (bool(v) if c == "synthetic" else int(v)) for c, v in row.items()}
+                       for k, row in counts.to_dict(orient="index").items()}
+        self.who: dict[tuple, set] = {}
+        for c, r, label, sector in zip(*_lists(answered, "city", "round", "respondent", "sector"), strict=True):
+            self.who.setdefault((c, r), set()).add((str(label), str(sector)))
+        self.quote_rows = self._quotes(df)
+
+    @staticmethod
+    def _roll(parts: pd.DataFrame, by: list[str]) -> dict[tuple, tuple]:
+        g = parts.groupby(by, sort=False)
+        ws, wn, n, dk = g["ws"].sum(), g["wn"].sum(), g["n"].sum(), g["dont_know"].sum()
+        return {k: (a, b, int(c), int(d)) for k, a, b, c, d in zip(ws.index, ws, wn, n, dk, strict=True)}
+
+    @staticmethod
+    def _quotes(df: pd.DataFrame) -> dict[tuple, list]:
+        """Per (city, round): the scored answers with an evidence note, newest first (as `evidence_quotes` sorts
+        them), as (area, question, sector, note, date or None, respondent_id)."""
+        if not len(df) or "evidence" not in df.columns:
+            return {}
+        d = df[df["scored"]]
+        d = d.assign(note=d["evidence"].fillna("").astype(str).str.split().str.join(" "))
+        d = d[d["note"] != ""]
+        stamp = pd.to_datetime(d["updated_at"], errors="coerce", utc=True) if "updated_at" in d.columns else None
+        d = d.assign(stamp=stamp if stamp is not None else pd.NaT)
+        d = d.sort_values(["city", "round", "stamp", "question", "respondent_id"],
+                          ascending=[True, True, False, True, True], na_position="last")
+        d = d.assign(date=d["stamp"].dt.strftime("%Y-%m-%d").astype(object).where(d["stamp"].notna(), None))
+        out: dict[tuple, list] = {}
+        for row in zip(*_lists(d, "city", "round", "area", "question", "sector", "note", "date", "respondent_id"),
+                       strict=True):
+            out.setdefault(row[:2], []).append(row[2:])
+        return out
+
+    # -- per (city, round) ---------------------------------------------------------------------------------
+    def question_rows(self, key: tuple) -> list[dict]:
+        """`question_scores` of one (city, round), as rows in framework order (score unrounded)."""
+        fw, i = self.fw, self.slot.get(key)
+        out = []
+        for j, q in enumerate(fw.questions):
+            if i is None:
+                total, n, dk, na = 0.0, 0, 0, 0
+            else:
+                row = i * self.nq + j
+                total, n, dk, na = self._total[row], int(self._n[row]), int(self._dk[row]), int(self._na[row])
+            levels = self.levels.get((*key, q.code), [])
+            out.append({"code": q.code, "area": q.area, "text": q.text, "core": q.core, "weight": float(q.weight),
+                        "principles": list(q.principles), "score": float(total / n) if n > 0 else None, "n": n,
+                        "thin": n < fw.thin_threshold, "dont_know": dk, "na": na,
+                        "spread": float(np.std(levels)) if len(levels) >= 2 else None, "levels": levels})
+        return out
+
+    def scores(self, key: tuple | None, kind: str) -> dict[str, dict]:
+        """`area_scores` (kind "area") or `principle_scores` ("principle") of one (city, round): code -> {title,
+        score, n, thin, dont_know}. None (no such round) gives None."""
+        if key is None:
+            return None
+        items = self.fw.areas if kind == "area" else self.fw.principles
+        rolled = self.rolled[kind]
+        out = {}
+        for item in items:
+            ws, wn, n, dk = rolled.get((*key, item.code), (0.0, 0.0, 0, 0))
+            out[item.code] = {"title": item.title, "score": float(ws / wn) if wn > 0 and n > 0 else None, "n": n,
+                              "thin": n < self.fw.thin_threshold, "dont_know": dk}
+        return out
+
+    def matrix(self, key: tuple) -> list[dict]:
+        """`matrix` of one (city, round)."""
+        fw, out = self.fw, []
+        for p in fw.principles:
+            for a in fw.areas:
+                ws, wn, n, _ = self.rolled["cell"].get((*key, p.code, a.code), (0.0, 0.0, 0, 0))
+                out.append({"principle": p.code, "area": a.code,
+                            "questions": int(self.cell_questions.get((p.code, a.code), 0)),
+                            "score": float(ws / wn) if wn > 0 and n > 0 else None, "n": n,
+                            "thin": n < fw.thin_threshold})
+        return out
+
+    def overall(self, key: tuple) -> dict:
+        """`overall_score` of one (city, round)."""
+        i = self.slot.get(key)
+        if i is None:
+            n = dk = 0
+            ws = wn = 0.0
+        else:
+            sl = slice(i * self.nq, (i + 1) * self.nq)
+            ws, wn = float(self.ws[sl].sum()), float(self.wn[sl].sum())
+            n, dk = int(self._n[sl].sum()), int(self._dk[sl].sum())
+        return {"score": ws / wn if wn > 0 else None, "n": n, "thin": n < self.fw.thin_threshold, "dont_know": dk}
+
+    def count(self, key: tuple | None) -> dict:
+        empty = {"respondents": 0, "answers": 0, "scored": 0, "dont_know": 0, "na": 0, "synthetic": False}
+        return self.counts.get(key, empty) if key is not None else empty
+
+    def sector_coverage(self, key: tuple, expected) -> dict:
+        """`sector_coverage` of one (city, round)."""
+        found = self.sectors.get(key, {})
+        sectors = list(expected) + sorted(s for s in found if s not in expected)
+        half = len(self.fw.questions) / 2
+        get = lambda s, i: found[s][i] if s in found else 0  # noqa: E731
+        return {"expected": list(expected), "answered": {s: get(s, 0) for s in sectors},
+                "respondents": {s: get(s, 1) for s in sectors},
+                "missing": [s for s in expected if get(s, 0) == 0],
+                "thin": [s for s in sectors if 0 < get(s, 2) < half]}
+
+    def evidence_coverage(self, key: tuple) -> dict:
+        """`evidence_coverage` of one (city, round)."""
+        areas = []
+        for a in self.fw.areas:
+            s_, n = self.evidence.get((*key, a.code), (0, 0))
+            areas.append({"code": a.code, "share": share(s_, n), "n": n})
+        s_, n = self.evidence_all.get(key, (0, 0))
+        return {"share": share(s_, n), "n": n, "areas": areas}

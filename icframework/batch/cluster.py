@@ -55,10 +55,14 @@ def connect(scheduler: str, engine: str, timeout: float) -> Client:
 
 
 def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
-                   worker_timeout: float) -> Iterator[JobResult]:
-    """Run `jobs` as Dask tasks and yield each result as it arrives (see the module's docstring)."""
-    futures = {client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}"): job
-               for job in jobs}
+                   worker_timeout: float, more: Callable[[], list[Job]] | None = None) -> Iterator[JobResult]:
+    """Run `jobs` (then those `more()` returns, worked out while the first run) as Dask tasks and yield each
+    result as it arrives (see the module's docstring)."""
+    futures = {client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}",
+                             priority=len(jobs) - i): job  # in the order given: the convening first
+               for i, job in enumerate(jobs)}
+    for job in more() if more else []:
+        futures[client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}")] = job
     pending = set(futures)
     alone_since = None
     while pending:

@@ -37,6 +37,7 @@ class JobResult:
     exec_count: int | None = None  # its execution count (the "In [n]" shown in Jupyter)
     error: str | None = None  # "ValueError: no answers for ..."
     notebook: str | None = None  # the executed notebook kept for inspection when failed
+    why: tuple[str, ...] = ()  # why it ran ("its answers changed", ...), set by the planner
 
 
 
@@ -49,16 +50,23 @@ def warm_worker(engine: str) -> None:
 
     if engine == "warm":
         warm_up()
+        from ..analysis.reports import share_round_work
+
+        share_round_work()  # the round's figures once per worker, not a filter per city
     else:
         warm_up(("papermill", "icframework.render"))
 
 
-def local_worker(engine: str) -> None:
+def local_worker(engine: str, plan_dir: str | None = None) -> None:
     """Initialise one of our own worker processes. jsonschema imports rfc3987_syntax (when installed) only to
     check the "iri" string format, and building its grammar costs about 3 s per process; no workbook checks
     IRIs, so our workers do without it."""
     sys.modules.setdefault("rfc3987_syntax", None)
     warm_worker(engine)
+    if plan_dir:  # the batch's processes share the round's peer plan through this folder (exchange.matched)
+        from ..analysis import exchange
+
+        exchange.PLAN_CACHE["dir"] = plan_dir
 
 
 def remove_staging(folder: str | Path) -> None:
@@ -79,11 +87,12 @@ def run_job(job: Job) -> JobResult:
     executed = staging / f"{job.stem}.ipynb"
     try:
         with _JOB_LOCK:
+            peers = _peers(job)  # before the notebook, which then finds the round's plan made
             _execute(job, executed, staging)
             _render(job.render, staging)
         outputs.remove(final, MANIFEST)  # a crash while publishing means: run again next time
         names = _publish(staging, final)
-        manifest = {"inputs": job.inputs, "outputs": names, "engine": job.engine,
+        manifest = {"inputs": {**job.inputs, **peers}, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         outputs.write_bytes(final, MANIFEST, json.dumps(manifest, indent=1).encode())
@@ -103,6 +112,33 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.name, "failed", seconds, error=f"{type(exc).__name__}: {exc}", notebook=kept)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+_STORES: dict = {}  # one open store per worker process (for the store's revision and the round's plan)
+
+
+def _peers(job: Job) -> dict:
+    """{"peers": digest} of what the city's brief shows of the round's peer plan (plan.peer_digests); {} for the
+    convening. Worked out before the notebook runs: the plan is kept per store revision (exchange.kept_plan), so
+    the notebook uses the same one, and on a batch's processes it is made once (exchange.PLAN_CACHE)."""
+    if job.stem != "diagnostic":
+        return {}
+    from ..analysis.exchange import kept_plan
+    from ..store import Store
+    from .plan import peer_digest
+
+    url = job.parameters["store_url"]
+    try:
+        if url not in _STORES:
+            for old in _STORES.values():
+                old.close()
+            _STORES.clear()
+            _STORES[url] = Store(url, create=False)
+        plan = kept_plan(_STORES[url], job.parameters["round_id"])
+        return {"peers": peer_digest(plan, job.name, Path(job.parameters["cities_dir"]))}
+    except Exception:  # noqa: BLE001 - not known: the next run checks this city's peers again and re-runs it
+        _STORES.clear()
+        return {"peers": "unknown"}
 
 
 def _execute(job: Job, executed: Path, staging: Path) -> None:

@@ -1,10 +1,21 @@
 """Planning a batch run (in the calling process): check every parameter, work out each notebook's inputs.
 
-A city is skipped when its inputs are unchanged since its last successful run. The inputs, recorded in
-``<build>/<round>/<city>/.inputs.json``, are: the city's respondents and answers in this round and every earlier
-round (content, not timestamps), the round's framework file, the files of the city's folder, ``convenings.yaml``,
-the workbook file, the icframework package (version and a digest of its files), and, because a brief names peer
-cities and suggests practices, every city's answers in the round and the user's practice files.
+A notebook runs again only when something its outputs show has changed since its last successful run. The
+inputs, recorded in ``<build>/<round>/<city>/.inputs.json``, are what the brief is made from:
+
+- the city's own respondents and answers in this round and every earlier round (content, quote opt-outs and the
+  dates quotes carry), the files of its folder (city.yaml, actions.yaml);
+- its **peers**: the pairs it is in, in the round's peer-learning plan (matched on every city's scores, with
+  the names people read), and the notice when it learns from no one. Another city's change re-runs this city
+  only when it changes these pairs. The worker records the digest of the plan it used (execute.py); the planner
+  makes the plan (seconds for 500 cities) only when some city would otherwise be skipped (`check_peers`), and
+  shares it with the workers (exchange.PLAN_CACHE);
+- what every brief shares: the round's framework file, the store's rounds (titles people read), ``convenings.yaml``
+  and the reference date of action-plan progress, the workbook file, the icframework package (version and a
+  digest of its files), the practice files and whether briefs are rendered.
+
+The convening shows every city side by side, so its inputs hold each city's answers and city.yaml, city by city,
+and the run can say whose change made it run again (`reasons`).
 """
 
 from __future__ import annotations
@@ -66,7 +77,8 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     store = settings.open_store()  # a missing store is an error that says how to make it
     try:
         rnd = store.get_round(round_id)  # NotFoundError names the rounds that exist
-        round_ids = [r.id for r in store.list_rounds()]
+        rounds = store.list_rounds()
+        round_ids = [r.id for r in rounds]
         upto = round_ids[: round_ids.index(round_id) + 1]
         digests = answer_digests(store, upto)
         if cities is None:
@@ -81,11 +93,11 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     common = {
         "render": render,
         "framework": rnd.framework_digest or framework_digest(rnd.framework),
+        "rounds": _digest(json.dumps([[r.id, r.title, r.framework, r.convening, bool(r.synthetic)]
+                                      for r in rounds[: len(upto)]]).encode()),
         "convenings": _file_digest(root / "convenings.yaml"),
+        "reference_date": _reference(rnd.convening, root),
         "icframework": package_digest(),
-        # A city's brief also names its peers (matched on every city's scores) and suggests practices, so a
-        # change in any city of the round or in the user's practice files re-runs every city.
-        "round_answers": _digest(json.dumps(sorted(digests.items())).encode()),
         "practices": _digest(json.dumps([_file_digest(root / "practices.yaml"), _tree_digest(root / "practices"),
                                          *map(_tree_digest, settings.extra_practices)]).encode()),
     }
@@ -101,17 +113,67 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
     conv_job = None
     if convening:
         inputs = {"round": round_id, "cities": list(cities), "workbook": _file_digest(conv_nb),
-                  "answers": _digest(json.dumps([digests.get(c, "none") for c in cities]).encode()),
-                  "city_files": _digest(json.dumps([_tree_digest(root / c) for c in cities]).encode()),
+                  "answers": {c: digests.get(c, "none") for c in cities},
+                  "city_files": {c: _file_digest(root / c / "city.yaml") for c in cities},
                   **common}
         conv_job = Job(CONVENING, str(conv_nb), {**shared, "cities": list(cities)}, outputs.join(out_root, CONVENING),
                        CONVENING, inputs, engine, str(conv_nb.parent), "convening_outputs" if render else None)
     return jobs, conv_job
 
 
+def peer_digests(store, round_id: str, root: Path, cities: list[str]) -> dict[str, str]:
+    """A digest per city of what its brief shows of the round's peer-learning plan: its pairs (with the scores
+    in them), its notice, and the city files its partners' names come from. The plan is the one the workbook
+    computes (`exchange.round_pairs`), made here without reading any city file."""
+    from ..analysis.exchange import kept_plan
+
+    plan = kept_plan(store, round_id)
+    return {slug: peer_digest(plan, slug, root) for slug in cities}
+
+
+def peer_digest(plan: dict, slug: str, root: Path) -> str:
+    """The digest of one city's part of a plan made without names (`peer_digests`)."""
+    from ..analysis.exchange import city_peers
+
+    mine, notice = city_peers(plan, slug)
+    partners = sorted({p[k] for p in mine for k in ("learner", "mentor")} - {slug})
+    return _digest(json.dumps([mine, notice, [_file_digest(root / c / "city.yaml") for c in partners]],
+                              sort_keys=True, default=str).encode())
+
+
+def check_peers(jobs: list[Job], recorded: dict[str, dict | None], why: dict[str, list[str]],
+                settings: Settings, round_id: str) -> None:
+    """Add "its peers changed" to `why` (city -> reasons) for each city whose pairs in the round's plan differ
+    from those its last run showed. The plan is made only when a city has no other reason to run."""
+    if not any(recorded.get(j.name) is not None and not why[j.name] for j in jobs):
+        return
+    store = settings.open_store()
+    try:
+        now = peer_digests(store, round_id, settings.cities, [j.name for j in jobs])
+    finally:
+        store.close()
+    for job in jobs:
+        before = recorded.get(job.name)
+        if before is not None and before.get("peers") != now[job.name]:
+            why[job.name].append(WHY["peers"])
+
+
+def _reference(convening: str | None, root: Path) -> str:
+    """The date action-plan progress is measured on (the round's convening, else today)."""
+    from ..errors import NotFoundError
+    from ..model.actions import reference_date
+
+    try:
+        return reference_date(convening, root).date.isoformat()
+    except (NotFoundError, ICFError):
+        import datetime as dt
+
+        return dt.date.today().isoformat()
+
+
 def answer_digests(store, round_ids: list[str]) -> dict[str, str]:
-    """A digest per city of its respondents and answers in `round_ids` (content only: ids and times excluded).
-    One query for all cities, so planning 500 cities costs about as much as planning 12."""
+    """A digest per city of its respondents and answers in `round_ids` (content, quote opt-outs and the times
+    quotes show; not ids). One query for all cities, so planning 500 cities costs about as much as planning 12."""
     import pandas as pd
 
     answers = store.answers_frame()
@@ -119,8 +181,8 @@ def answer_digests(store, round_ids: list[str]) -> dict[str, str]:
     people = store.respondents_frame()
     people = people[people["round"].isin(round_ids)]
     cols_a = ["round", "respondent", "sector", "role", "status", "question", "response", "level", "evidence",
-              "links", "comment", "synthetic"]
-    cols_p = ["round", "label", "sector", "role", "status", "synthetic"]
+              "links", "comment", "synthetic", "updated_at"]  # updated_at: the date a quoted note carries
+    cols_p = ["round", "label", "sector", "role", "status", "synthetic", "no_quotes"]
     row_hashes = {
         "answers": answers.assign(h=pd.util.hash_pandas_object(answers[cols_a].astype(str), index=False)),
         "people": people.sort_values(["round", "label"]).assign(
@@ -144,15 +206,55 @@ def package_digest() -> str:
     return f"{v}+{_tree_digest(package_dir())[:16]}"
 
 
-def up_to_date(job: Job) -> bool:
-    """True when the job's last successful run had the same inputs and its outputs are all still there."""
+def recorded_inputs(job: Job) -> dict | None:
+    """The inputs of the job's last successful run, or None when it has none or its outputs are not all there."""
     try:
         manifest = json.loads(outputs.read_bytes(job.out_dir, MANIFEST) or b"")
     except (OSError, ValueError):
-        return False
+        return None
     made = manifest.get("outputs") or []
-    return manifest.get("inputs") == job.inputs and bool(made) and all(
-        outputs.exists(job.out_dir, name) for name in made)
+    if not made or not all(outputs.exists(job.out_dir, name) for name in made):
+        return None
+    return manifest.get("inputs")
+
+
+def up_to_date(job: Job) -> bool:
+    """True when the job's last successful run had the same inputs (peers aside: see `check_peers`) and its
+    outputs are all still there."""
+    before = recorded_inputs(job)
+    return before is not None and not reasons(job, before)
+
+
+WHY = {  # an input that changed, and what the run says about it
+    "answers": "its answers changed", "city_files": "its city files changed", "peers": "its peers changed",
+    "workbook": "the workbook changed", "icframework": "icframework changed", "framework": "the framework changed",
+    "rounds": "the rounds changed", "convenings": "convenings.yaml changed",
+    "reference_date": "the reference date of action plans changed", "practices": "the practice files changed",
+    "render": "briefs are rendered now", "cities": "the cities of the round changed",
+}
+
+
+def reasons(job: Job, before: dict | None) -> list[str]:
+    """Why the job runs again, in words ("its answers changed", "cardiff's answers changed", ...); [] when its
+    inputs are unchanged. `before`: `recorded_inputs(job)`."""
+    if before is None:
+        return ["no earlier outputs"]
+    if all(before.get(k) == v for k, v in job.inputs.items()):
+        return []
+    out = []
+    for key, now in job.inputs.items():
+        was = before.get(key)
+        if was == now:
+            continue
+        if isinstance(now, dict) and isinstance(was, dict):  # the convening: name the cities whose part changed
+            what = {"answers": "answers", "city_files": "city.yaml"}.get(key, key)
+            for city in sorted(set(now) | set(was)):
+                if now.get(city) != was.get(city):
+                    out.append(f"{city}'s {what} changed" if city in now and city in was else
+                               f"{city} {'joined' if city in now else 'left'}")
+        elif key != "cities" or not isinstance(was, list):
+            out.append(WHY.get(key, f"{key} changed"))
+    return list(dict.fromkeys(out)) or ["its inputs changed"]
 
 
 def _digest(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""`icf run`: execute the workbooks for every city of a round, in parallel, then the convening workbook."""
+"""`icf run`: execute the workbooks for every city of a round, in parallel, with the convening workbook."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .core import settings, store_option
               help="How many notebooks run at once on this machine (worker processes). On a Dask cluster the "
                    "number of worker processes governs instead: `dask worker ADDRESS --nworkers N --nthreads 1`.")
 @click.option("--force", is_flag=True,
-              help="Run every city again, even those whose inputs are unchanged since their last run.")
+              help="Run every city and the convening again, even those whose briefs would not change.")
 @store_option
 @click.option("--out", "out_dir", default=None, metavar="DIR|URL",
               help="Outputs go to OUT/<round>/<city>/ (default: the programme's build folder, else ./build). A URL "
@@ -39,16 +39,23 @@ from .core import settings, store_option
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Run this city workbook instead of workbooks/city_diagnostic.ipynb (same parameters).")
 @click.option("--convening/--no-convening", default=True, show_default=True,
-              help="After the cities, run the convening workbook once for the round (OUT/<round>/convening/).")
+              help="Also run the convening workbook once for the round (OUT/<round>/convening/), beside the "
+                   "cities.")
 @click.option("--render/--no-render", default=True, show_default=True,
               help="Also make each brief as HTML and PDF (brief.html, brief.pdf) with icframework.render.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
 def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor, scheduler, worker_timeout, notebook,
             convening, render, progress):
-    """Execute the city workbook for each city of a round with Papermill, in parallel, then the convening
-    workbook. One city's failure does not stop the others; the summary names each failed city with the cell
-    and the error, and the exit code is 1. Cities whose inputs are unchanged are skipped (see --force).
+    """Execute the city workbook for each city of a round with Papermill, in parallel, and the convening
+    workbook beside them. One city's failure does not stop the others; the summary names each failed city with
+    the cell and the error, and the exit code is 1.
+
+    Runs are incremental: a city runs again only when what its brief shows changed since its last run (its
+    own answers or files, its pairs in the round's peer plan, the framework, workbook or icframework), and the
+    convening when a city's answers or city file changed. The summary says what ran and why, e.g.
+    "ran, its answers changed: cardiff", "ran, its peers changed: bristol", "ran convening: cardiff's answers
+    changed"; the others are counted as skipped (see --force).
 
     Example: icf run --round virtual-2020 --cities cardiff,newport --jobs 2
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -72,8 +73,18 @@ def load_city(slug: str, root: Path | None = None) -> City:
     check_slug(slug, "city")
     root = Path(root or example_cities())
     path = root / slug / "city.yaml"
-    if not path.exists():
-        raise NotFoundError(f"unknown city {slug!r}: no {path}. Known cities: {', '.join(city_slugs(root))}")
+    try:
+        stat = path.stat()
+    except OSError:
+        raise NotFoundError(f"unknown city {slug!r}: no {path}. Known cities: {', '.join(city_slugs(root))}") from None
+    return _load_city(str(path), slug, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4096)  # parsed once per process (a batch reads every city's file for names and peers)
+def _load_city(path: str, slug: str, mtime_ns: int, size: int) -> City:
+    """A validated city, cached by file, modification time and size: an edited file is read again. City is
+    frozen, so callers share it safely."""
+    path = Path(path)
     city, doc = _parse(City, path)
     if city.slug != slug:
         raise ValidationError(

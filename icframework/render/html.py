@@ -49,6 +49,9 @@ class BriefTemplate(HTMLExporter):
         resources = dict(resources or {})
         resources["icf_colours"] = COLOURS
         resources["icf_cells"] = brief_cells(nb)
+        # The template prints only the view and these cells: nbconvert need not copy and preprocess the rest of
+        # the executed notebook (its outputs are most of its size and of the time a brief took).
+        nb = nbformat.v4.new_notebook(metadata=nb.get("metadata", {}))
         # Skip HTMLExporter's BeautifulSoup pass (it adds alt text to images and tabindex to code cells; this
         # template has neither): it would double the time a brief takes.
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
