@@ -109,7 +109,7 @@ def reference_city_report(store, city_slug: str, round_id: str, framework: Frame
         "notice": _notice(synthetic),
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "city": {"slug": city.slug, "name": city.name, "local_name": city.local_name, "nation": city.nation,
-                 "phase": city.phase},
+                 "phase": city.phase, "languages": list(city.languages)},
         "round": _round_info(this, cities),
         "previous_round": prev_round,
         "previous_round_title": _title(rounds, prev_round),

@@ -12,6 +12,7 @@ from icframework.cli import main
 from icframework.errors import ValidationError
 from icframework.model.framework import BUNDLED, parse_framework, text_paths, translation_problems
 
+
 def english_only(text: str) -> str:
     """A framework file with its translations taken out: each `key:` followed by `en: ...` and `cy: ...` (block
     style, as the bundled file writes them) becomes `key: ...` again, so the tests below can add their own."""
