@@ -151,3 +151,21 @@ def test_icf_brief_lang_chooses_the_languages(tmp_path):
     assert pdf_lang(folder / "brief.pdf") == "cy"  # the first language asked for is the main one
     assert not list(folder.glob("brief.*.pdf"))
     assert "need review by a native speaker" in result.output
+
+
+def test_icf_run_lang_makes_every_brief_in_each_language(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    generate(s, seed=2019)
+    s.close()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--round", ROUND, "--cities", "bristol", "--store", s.url, "--out",
+                                       str(out), "--lang", "en,cy", "--jobs", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    folder = out / ROUND / "bristol"
+    assert pdf_lang(folder / "brief.pdf") == "en" and pdf_lang(folder / "brief.cy.pdf") == "cy"
+    assert '<html lang="cy">' in (folder / "brief.cy.html").read_text()
+    assert pdf_lang(out / ROUND / "convening" / "brief.cy.pdf") == "cy"
+    again = CliRunner().invoke(main, ["run", "--round", ROUND, "--cities", "bristol", "--store", s.url, "--out",
+                                      str(out), "--no-progress", "--jobs", "1"])  # the languages changed: runs
+    assert again.exit_code == 0, again.output
+    assert not (folder / "brief.cy.pdf").exists()  # bristol's city file asks for English only

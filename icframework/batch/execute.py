@@ -89,9 +89,12 @@ def run_job(job: Job) -> JobResult:
         with _JOB_LOCK:
             peers = _peers(job)  # before the notebook, which then finds the round's plan made
             _execute(job, executed, staging)
-            _render(job.render, staging)
+            _render(job, staging)
+        before = _made(final)
         outputs.remove(final, MANIFEST)  # a crash while publishing means: run again next time
         names = _publish(staging, final)
+        for gone in sorted(set(before) - set(names)):  # e.g. the brief of a language no longer asked for
+            outputs.remove(final, gone)
         manifest = {"inputs": {**job.inputs, **peers}, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
                     "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
@@ -174,13 +177,22 @@ def is_kernel_start_race(exc: BaseException) -> bool:
         "before replying to kernel_info" in text or "didn't respond" in text or "Address already in use" in text)
 
 
-def _render(name: str | None, folder: Path) -> None:
-    """Call icframework.render.<name>(folder): the HTML and PDF briefs."""
-    if not name:
+def _made(final: str) -> list[str]:
+    """The files the last successful run published into `final` (its manifest's list)."""
+    try:
+        return list(json.loads(outputs.read_bytes(final, MANIFEST) or b"{}").get("outputs") or [])
+    except (OSError, ValueError):
+        return []
+
+
+def _render(job: Job, folder: Path) -> None:
+    """Call icframework.render.<job.render>(folder, ...): the HTML and PDF briefs, in the job's languages."""
+    if not job.render:
         return
     from .. import render
 
-    getattr(render, name)(folder)
+    getattr(render, job.render)(folder, job.languages or None, tuple(map(Path, job.locale)),
+                                job.default_languages)
 
 
 def _publish(staging: Path, final: str) -> list[str]:

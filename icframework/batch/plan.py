@@ -52,11 +52,15 @@ class Job:
     engine: str = "warm"
     cwd: str = "."
     render: str | None = "city_outputs"  # icframework.render function to call on the outputs
+    languages: tuple[str, ...] = ()  # the briefs' languages (icf run --lang); empty: the city file's, else...
+    default_languages: tuple[str, ...] = ("en",)  # ...the programme's
+    locale: tuple[str, ...] = ()  # the programme's catalogue folders (icframework.i18n)
 
 
 def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, engine: str = "warm",
                notebook: str | Path | None = None, convening_notebook: str | Path | None = None,
-               convening: bool = True, render: bool = True) -> tuple[list[Job], Job | None]:
+               convening: bool = True, render: bool = True,
+               languages: tuple[str, ...] = ()) -> tuple[list[Job], Job | None]:
     """Check every parameter and work out each notebook's inputs. Raises ICFError on the first bad one."""
     check_slug(round_id, "round")
     if engine not in ENGINES:
@@ -100,7 +104,10 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
         "icframework": package_digest(),
         "practices": _digest(json.dumps([_file_digest(root / "practices.yaml"), _tree_digest(root / "practices"),
                                          *map(_tree_digest, settings.extra_practices)]).encode()),
+        "languages": [list(languages), list(settings.languages), *map(_tree_digest, settings.locale)],
     }
+    words = {"languages": tuple(languages), "default_languages": tuple(settings.languages),
+             "locale": tuple(map(str, settings.locale))}
     shared = {"round_id": round_id, "store_url": settings.store_url, "cities_dir": str(root),
               "programme_dir": str(settings.programme) if settings.programme else None}
     cwd = str(notebook.parent)
@@ -109,7 +116,7 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
         inputs = {"round": round_id, "city": slug, "answers": digests.get(slug, "none"),
                   "city_files": _tree_digest(root / slug), "workbook": _file_digest(notebook), **common}
         jobs.append(Job(slug, str(notebook), {"city": slug, **shared}, outputs.join(out_root, slug), "diagnostic",
-                        inputs, engine, cwd, "city_outputs" if render else None))
+                        inputs, engine, cwd, "city_outputs" if render else None, **words))
     conv_job = None
     if convening:
         inputs = {"round": round_id, "cities": list(cities), "workbook": _file_digest(conv_nb),
@@ -117,7 +124,8 @@ def plan_batch(round_id: str, cities: list[str] | None, settings: Settings, *, e
                   "city_files": {c: _file_digest(root / c / "city.yaml") for c in cities},
                   **common}
         conv_job = Job(CONVENING, str(conv_nb), {**shared, "cities": list(cities)}, outputs.join(out_root, CONVENING),
-                       CONVENING, inputs, engine, str(conv_nb.parent), "convening_outputs" if render else None)
+                       CONVENING, inputs, engine, str(conv_nb.parent), "convening_outputs" if render else None,
+                       **words)
     return jobs, conv_job
 
 

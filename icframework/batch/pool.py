@@ -86,7 +86,7 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
               force: bool = False, executor: str = "local", scheduler: str | None = None, engine: str = "warm",
               progress: bool = True, notebook: str | Path | None = None,
               convening_notebook: str | Path | None = None, convening: bool = True,
-              render: bool = True, worker_timeout: float = 60.0) -> BatchResult:
+              render: bool = True, worker_timeout: float = 60.0, languages: tuple[str, ...] = ()) -> BatchResult:
     """Run the city workbook for `cities` (default: every city with respondents in the round) and then the
     convening workbook (unless `convening` is false), making the HTML and PDF briefs of each (unless `render` is
     false). Bad parameters raise ICFError before anything runs; a failing city does not stop the others (see
@@ -107,16 +107,17 @@ def run_batch(round_id: str, cities: list[str] | None = None, *, settings: Setti
     exchange.PLAN_CACHE["dir"] = plan_dir
     try:
         return _run(round_id, cities, settings, jobs, force, executor, scheduler, engine, progress, notebook,
-                    convening_notebook, convening, render, worker_timeout, plan_dir, start)
+                    convening_notebook, convening, render, worker_timeout, plan_dir, start, languages)
     finally:
         exchange.PLAN_CACHE["dir"] = None
         shutil.rmtree(plan_dir, ignore_errors=True)
 
 
 def _run(round_id, cities, settings, jobs, force, executor, scheduler, engine, progress, notebook,
-         convening_notebook, convening, render, worker_timeout, plan_dir, start) -> BatchResult:
+         convening_notebook, convening, render, worker_timeout, plan_dir, start, languages=()) -> BatchResult:
     city_jobs, conv_job = plan_batch(round_id, cities, settings, engine=engine, notebook=notebook,
-                                     convening_notebook=convening_notebook, convening=convening, render=render)
+                                     convening_notebook=convening_notebook, convening=convening, render=render,
+                                     languages=languages)
     results: dict[str, JobResult] = {}
     for job in (*city_jobs, conv_job):  # what an earlier run left when it was killed, skipped cities' too
         if job is not None:

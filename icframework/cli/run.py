@@ -45,8 +45,11 @@ from .core import settings, store_option
               help="Also make each brief as HTML and PDF (brief.html, brief.pdf) with icframework.render.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
+@click.option("--lang", "langs", default=None, metavar="CODES",
+              help="Make every brief in these languages, comma-separated, the main one first (brief.pdf), e.g. "
+                   "en,cy (brief.cy.pdf). Default: each city file's `languages`, else the programme's.")
 def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor, scheduler, worker_timeout, notebook,
-            convening, render, progress):
+            convening, render, progress, langs):
     """Execute the city workbook for each city of a round with Papermill, in parallel, and the convening
     workbook beside them. One city's failure does not stop the others; the summary names each failed city with
     the cell and the error, and the exit code is 1.
@@ -66,9 +69,18 @@ def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor,
     if executor == "dask" and ctx.get_parameter_source("jobs") is click.core.ParameterSource.COMMANDLINE:
         click.secho("Note: --jobs does not apply on a Dask cluster; each worker process runs one notebook at a "
                     "time (start more with `dask worker ADDRESS --nworkers N --nthreads 1`).", fg="yellow", err=True)
-    result = run_batch(round_id, slugs, settings=settings(store_url, build=out_dir), jobs=jobs, force=force,
+    from ..i18n import check_language, review_note
+
+    languages = tuple(dict.fromkeys(check_language(c.strip()) for c in (langs or "").split(",") if c.strip()))
+    run = settings(store_url, build=out_dir)
+    result = run_batch(round_id, slugs, settings=run, jobs=jobs, force=force,
                        executor=executor, scheduler=scheduler, engine=engine, progress=progress,
-                       notebook=notebook, convening=convening, render=render, worker_timeout=worker_timeout)
+                       notebook=notebook, convening=convening, render=render, worker_timeout=worker_timeout,
+                       languages=languages)
     click.echo(result.summary())
+    for lang in [code for code in languages or run.languages if code != "en"]:
+        note = review_note(lang, run.locale)
+        if note:
+            click.echo(note, err=True)
     if not result.ok:
         sys.exit(1)

@@ -58,13 +58,13 @@ def brief_names(lang: str, main: bool) -> tuple[str, str]:
 
 
 def _outputs(folder: Path, report_name: str, notebook_name: str, languages: Sequence[str] | None,
-             locale: Sequence[Path]) -> dict[str, Path]:
+             locale: Sequence[Path], default: Sequence[str]) -> dict[str, Path]:
     folder = Path(folder)
     report = load_report(folder / report_name)
     nb_path = folder / notebook_name
     nb = nbformat.read(nb_path, as_version=4) if nb_path.is_file() else None
     if not languages:
-        languages = (report.city.languages if isinstance(report, CityReport) else None) or ["en"]
+        languages = (report.city.languages if isinstance(report, CityReport) else None) or default or ["en"]
     written: dict[str, Path] = {}
     for i, lang in enumerate(dict.fromkeys(languages)):
         view = view_for(report, translator(lang, locale))
@@ -81,19 +81,19 @@ def _outputs(folder: Path, report_name: str, notebook_name: str, languages: Sequ
 
 
 def city_outputs(city_dir: str | Path, languages: Sequence[str] | None = None,
-                 locale: Sequence[Path] = ()) -> dict[str, Path]:
+                 locale: Sequence[Path] = (), default: Sequence[str] = ("en",)) -> dict[str, Path]:
     """Write brief.pdf and brief.html (atomically) into build/<round>/<city>/ from its diagnostics.json, in the
-    first of `languages` (default: the city's, from its city file, else English), and brief.<lang>.pdf/.html in
-    each other one. `locale`: the programme's catalogue folders. Returns the files by "pdf", "html", "pdf.cy",
-    "html.cy"..."""
-    return _outputs(Path(city_dir), *CITY_FILES, languages, locale)
+    first of `languages` (default: the city's, from its city file, else `default`: the programme's), and
+    brief.<lang>.pdf/.html in each other one. `locale`: the programme's catalogue folders. Returns the files by
+    "pdf", "html", "pdf.cy", "html.cy"..."""
+    return _outputs(Path(city_dir), *CITY_FILES, languages, locale, default)
 
 
 def convening_outputs(conv_dir: str | Path, languages: Sequence[str] | None = None,
-                      locale: Sequence[Path] = ()) -> dict[str, Path]:
+                      locale: Sequence[Path] = (), default: Sequence[str] = ("en",)) -> dict[str, Path]:
     """Write brief.pdf and brief.html (atomically) into build/<round>/convening/ from its convening.json, like
-    `city_outputs` (default language: English)."""
-    return _outputs(Path(conv_dir), *CONVENING_FILES, languages, locale)
+    `city_outputs` (default: `default`, the programme's languages)."""
+    return _outputs(Path(conv_dir), *CONVENING_FILES, languages, locale, default)
 
 
 class TypstPDFExporter(Exporter):
