@@ -71,10 +71,6 @@ class Translator:
             text = singular if n == 1 else plural
         return text.format(n=self.number(n), **values)
 
-    def t(self, message: str) -> str:
-        """A template's `t("...")`: the same as `_` without placeholders."""
-        return self.messages.get(message) or message
-
     def number(self, x: float, digits: int = 0) -> str:
         from babel.numbers import format_decimal
 
@@ -204,6 +200,16 @@ def review_status(lang: str, extra: Iterable[Path] = ()) -> tuple[int, int]:
     return sum(latest.values()), len(latest)
 
 
+def parse_languages(codes: str | None) -> tuple[str, ...]:
+    """'en, cy' (an option's value) as ('en', 'cy'): each checked, each once, in order; () for none."""
+    return tuple(dict.fromkeys(check_language(c.strip()) for c in (codes or "").split(",") if c.strip()))
+
+
+def review_notes(langs: Iterable[str], extra: Iterable[Path] = ()) -> list[str]:
+    """`review_note` of each language other than English that has one."""
+    return [note for lang in langs if lang != SOURCE and (note := review_note(lang, extra))]
+
+
 def review_note(lang: str, extra: Iterable[Path] = ()) -> str | None:
     """A line for the command line when `lang`'s words have not all been checked by a native speaker."""
     pending, total = review_status(lang, extra)
@@ -215,7 +221,7 @@ def review_note(lang: str, extra: Iterable[Path] = ()) -> str | None:
 
 def template_words(tr: Translator, *templates: Path) -> dict[str, str]:
     """Every `t("...")` of the templates, translated: what a Typst or Jinja template looks its words up in."""
-    return {m: tr.t(m) for path in templates for m in template_messages(path)}
+    return {m: tr._(m) for path in templates for m in template_messages(path)}
 
 
 @lru_cache(maxsize=16)

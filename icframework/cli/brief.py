@@ -34,7 +34,7 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
     """
     from ..batch.plan import CONVENING
     from ..batch.pool import run_batch
-    from ..i18n import review_note
+    from ..i18n import review_notes
     from ..model.types import check_slug
     from ..render import city_outputs, convening_outputs
 
@@ -55,24 +55,22 @@ def brief_cmd(city, round_id, store_url, out_dir, convening, force, langs):
     languages = brief_languages(langs, run, None if convening else city)
     written = (convening_outputs if convening else city_outputs)(folder, languages, run.locale)  # again:
     # the templates or the catalogues may have changed since the workbook ran
-    for lang in [code for code in languages if code != "en"]:
-        note = review_note(lang, run.locale)
-        if note:
-            click.echo(note, err=True)
+    for note in review_notes(languages, run.locale):
+        click.echo(note, err=True)
     for path in written.values():
         click.echo(tr._("Wrote {path}", path=path))
 
 
 def brief_languages(langs: str | None, run, city: str | None) -> list[str]:
     """The languages of a brief: `--lang` (comma-separated), else the city file's, else the programme's."""
-    from ..i18n import check_language
+    from ..i18n import parse_languages
     from ..model.cities import load_city
 
     if langs:
-        chosen = [check_language(code.strip()) for code in langs.split(",") if code.strip()]
+        chosen = parse_languages(langs)
         if not chosen:
             raise click.UsageError(cli_tr()._("--lang needs at least one language code, e.g. --lang cy"))
-        return list(dict.fromkeys(chosen))
+        return list(chosen)
     if city:
         own = load_city(city, run.cities).languages
         if own:

@@ -69,18 +69,16 @@ def run_cmd(round_id, cities, jobs, force, store_url, out_dir, engine, executor,
     if executor == "dask" and ctx.get_parameter_source("jobs") is click.core.ParameterSource.COMMANDLINE:
         click.secho("Note: --jobs does not apply on a Dask cluster; each worker process runs one notebook at a "
                     "time (start more with `dask worker ADDRESS --nworkers N --nthreads 1`).", fg="yellow", err=True)
-    from ..i18n import check_language, review_note
+    from ..i18n import parse_languages, review_notes
 
-    languages = tuple(dict.fromkeys(check_language(c.strip()) for c in (langs or "").split(",") if c.strip()))
+    languages = parse_languages(langs)
     run = settings(store_url, build=out_dir)
     result = run_batch(round_id, slugs, settings=run, jobs=jobs, force=force,
                        executor=executor, scheduler=scheduler, engine=engine, progress=progress,
                        notebook=notebook, convening=convening, render=render, worker_timeout=worker_timeout,
                        languages=languages)
     click.echo(result.summary())
-    for lang in [code for code in languages or run.languages if code != "en"]:
-        note = review_note(lang, run.locale)
-        if note:
-            click.echo(note, err=True)
+    for note in review_notes(languages or run.languages, run.locale):
+        click.echo(note, err=True)
     if not result.ok:
         sys.exit(1)
