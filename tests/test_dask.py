@@ -179,3 +179,21 @@ def test_losing_every_worker_stops_cleanly_and_a_later_run_finishes_the_rest(clu
     assert sorted(r.name for r in again.cities if r.status == "ok") == sorted(r.name for r in missing)
     ran = finished(settings)
     assert set(ran) == set(CITIES) and all(ran.count(c) == 1 for c in done)  # finished cities never ran again
+
+
+def test_a_rerun_of_a_city_this_run_published_does_not_run_it_again(settings, notebook):
+    """Dask reruns a task whose worker died after publishing its city but before the client heard of it: the
+    manifest names the run, so the rerun finds the city done; another run (or a run without a name) runs it."""
+    from icframework.batch.cluster import run_once
+    from icframework.batch.execute import published_in
+    from icframework.batch.plan import plan_batch
+
+    job = next(j for j in plan_batch("r", ["cardiff"], settings, notebook=notebook, convening=False,
+                                     render=False)[0])
+    assert not published_in(job, "first")
+    assert run_once(job, "first").status == "ok" and finished(settings) == ["cardiff"]
+    assert published_in(job, "first") and not published_in(job, "second")
+    assert run_once(job, "first").status == "ok" and finished(settings) == ["cardiff"]  # not run again
+    assert run_once(job, "second").status == "ok" and finished(settings) == ["cardiff", "cardiff"]
+    (settings.build / "r" / "cardiff" / "diagnostics.json").unlink()  # an output gone: not published any more
+    assert not published_in(job, "second")

@@ -5,7 +5,9 @@
 - Each notebook is one task; its worker publishes the city's files itself as soon as it finishes
   (`execute.run_job`), and the client lets go of each result as soon as it has it, so a lost worker costs at most
   the cities it was running: Dask reruns those elsewhere (up to `distributed.scheduler.allowed-failures` times,
-  3 by default) and never reruns a finished one.
+  3 by default) and never reruns a finished one. A worker lost after publishing a city but before the client
+  heard of it costs nothing either: each manifest names the run that wrote it, so the rerun (or the client,
+  when no worker is left) finds the city done.
 - When no worker is left for `worker_timeout` seconds, the run stops: the cities not done are reported as failed
   (with the reason), their half-made staging folders are removed, and the next run picks up only what is missing.
 
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 from distributed import Client, wait
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from .execute import JobResult, local_worker, remove_staging, run_job
+from .execute import JobResult, local_worker, published_in, remove_staging, run_job
 from .plan import Job
 
 POLL = 0.5  # seconds between looks at the cluster while waiting for results
@@ -39,6 +42,12 @@ class WarmUp(WorkerPlugin):
 
     async def setup(self, worker):
         await asyncio.to_thread(local_worker, self.engine)
+
+
+def run_once(job: Job, run: str) -> JobResult:
+    """`run_job`, unless this run published the job's outputs already (Dask reruns a task whose worker was lost
+    after it finished but before its result reached the client)."""
+    return JobResult(job.name, "ok") if published_in(job, run) else run_job(job, run)
 
 
 def connect(scheduler: str, engine: str, timeout: float) -> Client:
@@ -58,11 +67,12 @@ def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
                    worker_timeout: float, more: Callable[[], list[Job]] | None = None) -> Iterator[JobResult]:
     """Run `jobs` (then those `more()` returns, worked out while the first run) as Dask tasks and yield each
     result as it arrives (see the module's docstring)."""
-    futures = {client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}",
+    run = uuid.uuid4().hex
+    futures = {client.submit(run_once, job, run, pure=False, key=f"icf-{job.stem}-{job.name}-{run}",
                              priority=len(jobs) - i): job  # in the order given: the convening first
                for i, job in enumerate(jobs)}
     for job in more() if more else []:
-        futures[client.submit(run_job, job, pure=False, key=f"icf-{job.stem}-{job.name}-{time.time_ns()}")] = job
+        futures[client.submit(run_once, job, run, pure=False, key=f"icf-{job.stem}-{job.name}-{run}")] = job
     pending = set(futures)
     alone_since = None
     while pending:
@@ -91,6 +101,9 @@ def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
                 job = futures[future]
                 remove_staging(job.out_dir)
                 tick()
+                if published_in(job, run):  # its worker was lost after publishing it
+                    yield JobResult(job.name, "ok")
+                    continue
                 yield JobResult(job.name, "failed", error=f"not run: no Dask worker for {worker_timeout:g} s "
                                                           "(start workers and run again; finished cities are kept)")
             return

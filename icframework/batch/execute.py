@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import outputs
-from .plan import MANIFEST, Job
+from .plan import MANIFEST, Job, recorded_inputs
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,9 @@ def remove_staging(folder: str | Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def run_job(job: Job) -> JobResult:
-    """Execute one notebook into a staging folder, render it, then move its files into place."""
+def run_job(job: Job, run: str | None = None) -> JobResult:
+    """Execute one notebook into a staging folder, render it, then move its files into place. `run` names the
+    batch run in the job's manifest (see `published_in`)."""
     start = time.perf_counter()
     final = job.out_dir  # a folder, or a URL (outputs.py)
     remove_staging(final)
@@ -97,7 +98,7 @@ def run_job(job: Job) -> JobResult:
             outputs.remove(final, gone)
         manifest = {"inputs": {**job.inputs, **peers}, "outputs": names, "engine": job.engine,
                     "seconds": round(time.perf_counter() - start, 3),
-                    "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+                    "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "run": run}
         outputs.write_bytes(final, MANIFEST, json.dumps(manifest, indent=1).encode())
         outputs.remove(final, f"{job.stem}.failed.ipynb")
         return JobResult(job.name, "ok", time.perf_counter() - start)
@@ -115,6 +116,16 @@ def run_job(job: Job) -> JobResult:
         return JobResult(job.name, "failed", seconds, error=f"{type(exc).__name__}: {exc}", notebook=kept)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def published_in(job: Job, run: str) -> bool:
+    """True when the batch run `run` already published the job's outputs (all of them still there): its worker
+    was lost after publishing but before the client heard of it."""
+    try:
+        manifest = json.loads(outputs.read_bytes(job.out_dir, MANIFEST) or b"")
+    except (OSError, ValueError):
+        return False
+    return manifest.get("run") == run and recorded_inputs(job) is not None
 
 
 _STORES: dict = {}  # one open store per worker process (for the store's revision and the round's plan)
