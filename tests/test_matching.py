@@ -275,3 +275,22 @@ def test_icf_match_prints_the_plan(store):
     assert "Cardiff learns A5 from Bristol (+75): Cardiff scores 25/100 in A5" in res.output
     res = CliRunner().invoke(main, ["match", "--round", "r1", "--store", store.url, "--min-group", "6"])
     assert res.exit_code == 1 and "at least 6" in res.output
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_leaving_out_pairs_no_best_plan_uses_gives_the_same_plan(seed, monkeypatch):
+    """`_usable` drops the pairs no plan with the most learners and the largest total uses; the tie-break then
+    picks among the same plans, so the plan is the very same as with every pair (ties made common here)."""
+    from icframework.analysis import matching
+
+    rng = random.Random(seed)
+    step = 5.0 if seed % 2 else 0.1  # coarse scores tie often
+    cities = [f"c{i:02d}" for i in range(rng.randint(20, 60))]
+    rows = [{"city": c, "area": a, "score": round(rng.randint(0, int(100 / step)) * step, 1), "n": 4,
+             "thin": rng.random() < 0.1} for c in cities for a in ("A1", "A2", "A3", "A4", "A5")]
+    k, focus = rng.choice([1, 2, 3]), rng.choice([1, 2])
+    reduced = match(pd.DataFrame(rows), k=k, focus=focus)
+    kept = []
+    monkeypatch.setattr(matching, "_usable", lambda arcs, c, k: kept.append(len(arcs)) or range(len(arcs)))
+    full = match(pd.DataFrame(rows), k=k, focus=focus)
+    assert kept and reduced.pairs == full.pairs and reduced.unmatched == full.unmatched

@@ -404,3 +404,13 @@ def test_convening_brief_has_stages_marked_changes_and_practices_for_gaps():
     assert "Date of the round March 2020" in text and "Brief made on 22 November 2026" in text
     stages = {c.overall.tier for c in conv.cities}
     assert stages <= {"Foundations", "Building", "Consolidating", "Sustaining"}
+
+
+def test_printable_drops_exactly_the_control_characters_but_tab_and_newline():
+    import unicodedata
+
+    from icframework.render.view import printable
+
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)  # surrogates cannot be text
+    kept = "".join(c for c in every if c in "\n\t" or unicodedata.category(c) != "Cc")
+    assert printable({"a": [every]}) == {"a": [kept]} and len(every) - len(kept) == 63

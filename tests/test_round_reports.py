@@ -264,13 +264,18 @@ def test_the_convening_equals_the_per_city_computation(demo):
                                                                          cities="cardiff,bristol,atlantis"))
 
 
-def test_round_scores_equal_area_scores_city_by_city(demo):
-    fw = demo.framework_for("virtual-2020")
-    answers = demo.answers_frame("virtual-2020")
-    got = exchange.round_scores(demo, "virtual-2020")
-    want = pd.concat([area_scores(g, fw).assign(city=c) for c, g in answers.groupby("city")]).rename_axis(
-        "area").reset_index()[["city", "area", "title", "score", "n", "thin"]]
-    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+@pytest.mark.parametrize("shared", [False, True])
+def test_round_scores_equal_area_scores_city_by_city(demo, monkeypatch, shared):
+    """Alone, and from a batch worker's shared tables (every round up to this one, made for the reports)."""
+    monkeypatch.setattr(reports, "_SHARED", {"on": shared, "key": None, "ctx": None})
+    for rnd in DEMO_ROUNDS:
+        fw = demo.framework_for(rnd.id)
+        answers = demo.answers_frame(rnd.id)
+        got = exchange.round_scores(demo, rnd.id)
+        want = pd.concat([area_scores(g, fw).assign(city=c) for c, g in answers.groupby("city")]).rename_axis(
+            "area").reset_index()[["city", "area", "title", "score", "n", "thin"]]
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+        assert (reports._SHARED["ctx"] is not None) == shared
 
 
 def test_area_scores_by_hand():

@@ -29,17 +29,17 @@ MATCH_DEFAULTS = {"k": 2, "learns": 1, "min_gap": 15.0, "focus": 2, "min_group":
 def round_scores(store, round_id: str, answers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every city's area scores in a round: [city, area, title, score, n, thin] (the input of `match`), from one
     pass over the round's answers (`scores.RoundTables`)."""
+    from .reports import shared_tables
     from .scores import RoundTables
 
-    fw = store.framework_for(round_id)
-    if answers is None:
-        answers = store.answers_frame(round_id)
-    answers = answers[answers["round"] == round_id]
-    if not len(answers):
-        return pd.DataFrame(columns=["city", "area", "title", "score", "n", "thin"])
-    tables = RoundTables(answers, fw)
+    tables = shared_tables(store, round_id) if answers is None else None  # a batch worker's, kept for its cities
+    if tables is None:
+        answers = store.answers_frame(round_id) if answers is None else answers
+        answers = answers[answers["round"] == round_id]
+        tables = RoundTables(answers, store.framework_for(round_id)) if len(answers) else None
+    cities = sorted(c for c, rounds in (tables.rounds_of.items() if tables else ()) if round_id in rounds)
     rows = [{"city": city, "area": code, **{k: r[k] for k in ("title", "score", "n", "thin")}}
-            for city in sorted(tables.rounds_of) for code, r in tables.scores((city, round_id), "area").items()]
+            for city in cities for code, r in tables.scores((city, round_id), "area").items()]
     df = pd.DataFrame(rows, columns=["city", "area", "title", "score", "n", "thin"])
     return df.astype({"score": float})
 

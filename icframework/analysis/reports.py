@@ -97,6 +97,12 @@ def share_round_work(on: bool = True) -> None:
     _SHARED.update(on=on, key=None, ctx=None)
 
 
+def shared_tables(store, round_id: str) -> RoundTables | None:
+    """The round's kept tables (every city, this round and the earlier ones) when this process shares round work
+    (`share_round_work`), else None: the peer plan then scores from the same pass as the cities' reports."""
+    return round_context(store, round_id).tables if _SHARED["on"] else None
+
+
 def round_context(store, round_id: str, framework: str | None = None) -> RoundContext:
     """The round's RoundContext over every city's answers, kept per store revision (see `share_round_work`)."""
     key = (store.url, store.revision(), round_id, framework)

@@ -9,7 +9,7 @@ for the templates to print literally.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
 
@@ -750,10 +750,13 @@ def _templates(kind: str) -> list:
             root / "icf_brief" / f"{kind}.html.j2"]
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode's control characters (Cc) but tab and newline
+
+
 def printable(value):
     """`value` (a view: dicts, lists, strings) with control characters other than tab and newline dropped."""
     if isinstance(value, str):
-        return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+        return _CONTROL.sub("", value)
     if isinstance(value, dict):
         return {k: printable(v) for k, v in value.items()}
     if isinstance(value, list):
