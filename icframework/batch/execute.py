@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import outputs
-from .plan import MANIFEST, Job, recorded_inputs
+from .plan import MANIFEST, Job, complete_manifest, read_manifest
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,8 @@ def run_job(job: Job, run: str | None = None) -> JobResult:
 def published_in(job: Job, run: str) -> bool:
     """True when the batch run `run` already published the job's outputs (all of them still there): its worker
     was lost after publishing but before the client heard of it."""
-    try:
-        manifest = json.loads(outputs.read_bytes(job.out_dir, MANIFEST) or b"")
-    except (OSError, ValueError):
-        return False
-    return manifest.get("run") == run and recorded_inputs(job) is not None
+    manifest = complete_manifest(job)
+    return manifest is not None and manifest.get("run") == run
 
 
 _STORES: dict = {}  # one open store per worker process (for the store's revision and the round's plan)
@@ -190,10 +187,7 @@ def is_kernel_start_race(exc: BaseException) -> bool:
 
 def _made(final: str) -> list[str]:
     """The files the last successful run published into `final` (its manifest's list)."""
-    try:
-        return list(json.loads(outputs.read_bytes(final, MANIFEST) or b"{}").get("outputs") or [])
-    except (OSError, ValueError):
-        return []
+    return list(read_manifest(final).get("outputs") or [])
 
 
 def _render(job: Job, folder: Path) -> None:

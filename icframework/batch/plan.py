@@ -214,16 +214,27 @@ def package_digest() -> str:
     return f"{v}+{_tree_digest(package_dir())[:16]}"
 
 
-def recorded_inputs(job: Job) -> dict | None:
-    """The inputs of the job's last successful run, or None when it has none or its outputs are not all there."""
+def read_manifest(folder: str | Path) -> dict:
+    """The manifest the last successful run left in `folder` ({} when there is none or it cannot be read)."""
     try:
-        manifest = json.loads(outputs.read_bytes(job.out_dir, MANIFEST) or b"")
+        return json.loads(outputs.read_bytes(folder, MANIFEST) or b"{}")
     except (OSError, ValueError):
-        return None
+        return {}
+
+
+def complete_manifest(job: Job) -> dict | None:
+    """The manifest of the job's last successful run, or None when it has none or its outputs are not all there."""
+    manifest = read_manifest(job.out_dir)
     made = manifest.get("outputs") or []
     if not made or not all(outputs.exists(job.out_dir, name) for name in made):
         return None
-    return manifest.get("inputs")
+    return manifest
+
+
+def recorded_inputs(job: Job) -> dict | None:
+    """The inputs of the job's last successful run, or None when it has none or its outputs are not all there."""
+    manifest = complete_manifest(job)
+    return manifest.get("inputs") if manifest else None
 
 
 def up_to_date(job: Job) -> bool:
