@@ -7,7 +7,8 @@
   the cities it was running: Dask reruns those elsewhere (up to `distributed.scheduler.allowed-failures` times,
   3 by default) and never reruns a finished one. A worker lost after publishing a city but before the client
   heard of it costs nothing either: each manifest names the run that wrote it, so the rerun (or the client,
-  when no worker is left) finds the city done.
+  when no worker is left) finds the city done. A result is never waited for without a bound: one that was on a
+  lost worker goes back among the pending ones.
 - When no worker is left for `worker_timeout` seconds, the run stops: the cities not done are reported as failed
   (with the reason), their half-made staging folders are removed, and the next run picks up only what is missing.
 
@@ -81,11 +82,15 @@ def run_on_cluster(client: Client, jobs: list[Job], tick: Callable[[], None],
         except TimeoutError:
             done = set()
         for future in done:
-            job = futures.pop(future)
+            job = futures[future]
             try:
-                result = future.result()
+                result = future.result(timeout=POLL)
+            except TimeoutError:  # its result was on a worker lost meanwhile: Dask runs it again, if it can
+                pending.add(future)
+                continue
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after too many lost workers
                 result = JobResult(job.name, "failed", error=f"worker lost: {type(exc).__name__}: {exc}")
+            del futures[future]
             future.release()  # the cluster forgets it: a later lost worker cannot make it run again
             tick()
             yield result
