@@ -191,6 +191,39 @@ def open_pages(kernel_manager, notebook: str) -> int:
     return sum(k not in pooled for k in kernel_manager.list_kernel_ids())
 
 
+# -- how many forms to preheat ---------------------------------------------------------------------------------
+MIB = 2**20
+KERNEL_BYTES = 80 * MIB  # a form's kernel: 73 MiB RSS measured in a room of 20 (README), rounded up
+AUTO_POOL_CAP = 20  # the room measured: 20 people within 5 s had p95 1.7 s with 20 preheated forms, 10 s with 2
+AUTO_POOL_FLOOR = 2  # what `icf app` preheated before: one person at a time finds a form ready
+
+
+def auto_pool_size(people: int, available_bytes: int, *, cap: int = AUTO_POOL_CAP, floor: int = AUTO_POOL_FLOOR,
+                   kernel_bytes: int = KERNEL_BYTES) -> int:
+    """Forms to keep preheated for `icf app --pool-size auto`: one per person who can come (`people`, counted by
+    `Store.people_with_live_links`), at least `floor`, at most `cap`, and never more than half of the
+    `available_bytes` of memory holds at `kernel_bytes` each, since the pool is refilled once people take its
+    forms: a room that takes it all ends with twice as many kernels. Memory wins over the floor."""
+    by_memory = max(0, available_bytes // 2 // kernel_bytes)
+    return min(max(people, floor), cap, by_memory)
+
+
+def auto_pool_line(people: int, available_bytes: int, *, cap: int = AUTO_POOL_CAP, floor: int = AUTO_POOL_FLOOR,
+                   kernel_bytes: int = KERNEL_BYTES) -> tuple[int, str]:
+    """`auto_pool_size` and the sentence that says how many forms are preheated and why."""
+    size = auto_pool_size(people, available_bytes, cap=cap, floor=floor, kernel_bytes=kernel_bytes)
+    forms = "no forms" if size == 0 else "1 form" if size == 1 else f"{size} forms"
+    who = ("no one has a link to an open round yet" if people == 0 else
+           "1 person has a link to an open round" if people == 1 else f"{people} people have links to open rounds")
+    if size < min(max(people, floor), cap):
+        why = (f"{who}, but half of the {available_bytes / 2**30:.1f} GB of memory available holds only {size} "
+               f"at about {kernel_bytes // MIB} MiB each")
+    else:
+        limit = f"at least {floor}" if people < floor else f"at most {cap}" if people > cap else "one each"
+        why = f"{who} ({limit}; about {size * kernel_bytes / 2**30:.1f} GB of memory)"
+    return size, f"Preheating {forms}: {why}. Change it with --pool-size."
+
+
 # -- the form's check -----------------------------------------------------------------------------------------
 def form_check(env: Mapping[str, str] | None = None) -> Check:
     """The form's check: the link's city and code, through the store's `authenticate` (hashed codes). The store

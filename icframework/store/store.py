@@ -358,6 +358,18 @@ class Store:
         with self.engine.connect() as conn:
             return [_respondent(r) for r in conn.execute(q).mappings()]
 
+    def people_with_live_links(self) -> int:
+        """How many people can open a form now: respondents whose link still opens it (open or submitted: a
+        submitted person's link shows their answers, and they can be reopened; not revoked, not erased, and with a
+        code) in rounds that are not closed. A round's `opens` and `closes` dates are only shown, never enforced
+        (the form accepts answers until the round is closed), so they do not matter here. Every open round counts:
+        a convening brings several cities' taskforces, and several rounds, to the same server."""
+        q = (sa.select(sa.func.count()).select_from(respondents.join(rounds, respondents.c.round_id == rounds.c.id))
+             .where(respondents.c.status.in_(("open", "submitted")), respondents.c.code_hash.is_not(None),
+                    rounds.c.closed_at.is_(None)))
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar_one()
+
     def authenticate(self, city: str | None, code: str | None) -> Respondent:
         """The respondent holding `code` for `city`. Any mismatch raises AccessDenied and reveals nothing."""
         if not city or not code:

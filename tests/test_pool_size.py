@@ -1,0 +1,85 @@
+"""`icf app --pool-size auto`: how many forms are preheated, from the people who can come and the memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from icframework.app.server import auto_pool_line, auto_pool_size
+from icframework.store import Store
+
+MIB = 2**20
+GIB = 2**30
+
+
+@pytest.mark.parametrize(("people", "available", "expected"), [
+    (0, 8 * GIB, 2),        # nobody yet: the floor
+    (1, 8 * GIB, 2),        # fewer than the floor: the floor
+    (7, 8 * GIB, 7),        # one each
+    (20, 8 * GIB, 20),
+    (34, 8 * GIB, 20),      # the cap
+    (34, 1 * GIB, 6),       # half of 1 GiB is 512 MiB: 6 kernels of 80 MiB (480 MiB), not 7 (560)
+    (34, 1600 * MIB, 10),   # 800 MiB: exactly 10
+    (34, 1599 * MIB, 9),    # just under: 9
+    (5, 1 * GIB, 5),        # memory allows 6: the people decide
+    (0, 200 * MIB, 1),      # memory wins over the floor: 100 MiB holds one
+    (3, 100 * MIB, 0),      # not even one: no pool, each form starts when its person comes
+    (3, 0, 0),
+])
+def test_auto_pool_size_is_one_per_person_within_floor_cap_and_memory(people, available, expected):
+    assert auto_pool_size(people, available) == expected
+
+
+def test_auto_pool_size_takes_other_limits():
+    assert auto_pool_size(50, 64 * GIB, cap=40) == 40
+    assert auto_pool_size(0, 64 * GIB, floor=0) == 0
+    assert auto_pool_size(30, 1 * GIB, kernel_bytes=100 * MIB) == 5  # 512 MiB // 100 MiB
+    assert auto_pool_size(0, 64 * GIB, cap=1) == 1  # a cap below the floor (--max-forms 1) wins
+
+
+@pytest.mark.parametrize(("people", "available", "cap", "line"), [
+    (34, 8 * GIB, 20, "Preheating 20 forms: 34 people have links to open rounds (at most 20; about 1.6 GB of "
+                      "memory). Change it with --pool-size."),
+    (12, 8 * GIB, 20, "Preheating 12 forms: 12 people have links to open rounds (one each; about 0.9 GB of "
+                      "memory). Change it with --pool-size."),
+    (0, 8 * GIB, 20, "Preheating 2 forms: no one has a link to an open round yet (at least 2; about 0.2 GB of "
+                     "memory). Change it with --pool-size."),
+    (1, 8 * GIB, 20, "Preheating 2 forms: 1 person has a link to an open round (at least 2; about 0.2 GB of "
+                     "memory). Change it with --pool-size."),
+    (34, 1 * GIB, 20, "Preheating 6 forms: 34 people have links to open rounds, but half of the 1.0 GB of memory "
+                      "available holds only 6 at about 80 MiB each. Change it with --pool-size."),
+    (3, 100 * MIB, 20, "Preheating no forms: 3 people have links to open rounds, but half of the 0.1 GB of memory "
+                       "available holds only 0 at about 80 MiB each. Change it with --pool-size."),
+    (34, 8 * GIB, 1, "Preheating 1 form: 34 people have links to open rounds (at most 1; about 0.1 GB of memory). "
+                     "Change it with --pool-size."),
+])
+def test_the_line_says_how_many_forms_and_why(people, available, cap, line):
+    assert auto_pool_line(people, available, cap=cap) == (auto_pool_size(people, available, cap=cap), line)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path / 'icf.sqlite3'}")
+    s.create_round("spring", "inclusive-cities")
+    s.create_round("autumn", "inclusive-cities")
+    s.create_round("last-year", "inclusive-cities")
+    return s
+
+
+def test_people_with_live_links_in_open_rounds_are_counted(store):
+    assert store.people_with_live_links() == 0
+    spring = [store.add_respondent("spring", city, "employer")[0] for city in ("bristol", "bristol", "cardiff")]
+    autumn = [store.add_respondent("autumn", "leeds", "education")[0] for _ in range(2)]
+    store.add_respondent("autumn", "leeds", "education", with_code=False)  # no link: cannot open a form
+    for _ in range(4):
+        store.add_respondent("last-year", "bristol", "employer")
+    store.set_round_closed("last-year", True)  # its 4 links open only a closed form
+    assert store.people_with_live_links() == 5  # every open round's people, all cities together
+
+    store.set_status(spring[0].id, "submitted", actor="test")  # may still come back to their answers
+    assert store.people_with_live_links() == 5
+    store.set_status(spring[1].id, "revoked", actor="facilitator")
+    store.erase_respondent(autumn[0].id)
+    assert store.people_with_live_links() == 3
+    store.set_status(spring[1].id, "open", actor="facilitator")  # reopened
+    store.set_round_closed("last-year", False)
+    assert store.people_with_live_links() == 8
