@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import psutil
 import pytest
+from click.testing import CliRunner
 
 from icframework.app.server import auto_pool_line, auto_pool_size
+from icframework.cli import app as app_cli
+from icframework.cli import main
 from icframework.store import Store
 
 MIB = 2**20
@@ -83,3 +89,64 @@ def test_people_with_live_links_in_open_rounds_are_counted(store):
     store.set_status(spring[1].id, "open", actor="facilitator")  # reopened
     store.set_round_closed("last-year", False)
     assert store.people_with_live_links() == 8
+
+
+@pytest.fixture
+def exec_args(monkeypatch):
+    """What `icf app` would exec (Voilà's command line), instead of exec'ing it."""
+    seen: list[list[str]] = []
+
+    def fake_execve(path, argv, env):
+        seen.append(argv)
+
+    monkeypatch.setattr(app_cli.os, "execve", fake_execve)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=8 * GIB))
+    return seen
+
+
+def pool_flag(argv: list[str]) -> str:
+    return next(a for a in argv if a.startswith("--pool_size="))
+
+
+def test_icf_app_preheats_one_form_per_person_by_default(store, exec_args):
+    for _ in range(3):
+        store.add_respondent("spring", "bristol", "employer")
+    run = CliRunner().invoke
+    res = run(main, ["app", "--store", store.url, "--no-browser"])
+    assert res.exit_code == 0, res.output
+    assert pool_flag(exec_args[-1]) == "--pool_size=3"
+    assert "Preheating 3 forms: 3 people have links to open rounds (one each; about 0.2 GB of memory). Change it " \
+           "with --pool-size." in res.output
+
+    res = run(main, ["app", "--store", store.url, "--no-browser", "--pool-size", "auto", "--max-forms", "2"])
+    assert res.exit_code == 0 and pool_flag(exec_args[-1]) == "--pool_size=2"
+    assert "(at most 2;" in res.output  # never more preheated than can be open at once
+
+    res = run(main, ["app", "--store", store.url, "--no-browser", "--pool-size", "7"])
+    assert res.exit_code == 0 and pool_flag(exec_args[-1]) == "--pool_size=7"
+    assert "Preheating" not in res.output  # a number is used as given
+    res = run(main, ["app", "--store", store.url, "--no-browser", "--pool-size", "0"])
+    assert res.exit_code == 0 and pool_flag(exec_args[-1]) == "--pool_size=0"
+
+
+def test_icf_app_with_nobody_yet_preheats_the_floor_and_says_so(tmp_path, exec_args):
+    empty = Store(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    res = CliRunner().invoke(main, ["app", "--store", empty.url, "--no-browser"])
+    assert res.exit_code == 0, res.output
+    assert pool_flag(exec_args[-1]) == "--pool_size=2"
+    assert "Preheating" in res.output and "no one has a link to an open round yet" in res.output
+
+
+@pytest.mark.parametrize("bad", ["-1", "many", "2.5", ""])
+def test_a_bad_pool_size_says_what_to_give(store, exec_args, bad):
+    res = CliRunner().invoke(main, ["app", "--store", store.url, "--no-browser", "--pool-size", bad])
+    assert res.exit_code == 2 and not exec_args
+    assert "is neither auto nor a number of forms (0 or more), e.g. --pool-size auto or --pool-size 20" in res.output
+
+
+def test_app_help_explains_auto():
+    res = CliRunner().invoke(main, ["app", "--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert "--pool-size [auto|N]" in text and "[default: auto]" in text
+    assert "one for each person with a live link (not revoked) to an open round" in text

@@ -120,6 +120,36 @@ def check_form_language(store, round_id: str, lang: str | None) -> str | None:
     return lang
 
 
+class PoolSize(click.ParamType):
+    """`--pool-size`: "auto" or a whole number of forms, 0 or more."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isascii() and text.isdigit():
+            return int(text)
+        self.fail(f"{value!r} is neither auto nor a number of forms (0 or more), e.g. --pool-size auto or "
+                  "--pool-size 20", param, ctx)
+
+
+def auto_pool(store, max_forms: int) -> int:
+    """The pool for `--pool-size auto`, from the people with live links in open rounds and the memory available
+    now (icframework.app.server.auto_pool_size); says how many and why on stderr."""
+    import psutil
+
+    from ..app.server import AUTO_POOL_CAP, auto_pool_line
+
+    cap = min(AUTO_POOL_CAP, max_forms) if max_forms > 0 else AUTO_POOL_CAP  # more could never be open at once
+    size, line = auto_pool_line(store.people_with_live_links(), psutil.virtual_memory().available, cap=cap)
+    click.echo(line, err=True)
+    return size
+
+
 @main.command("app", epilog="""\b
 Issue one link per person before you share the app, for example:
   icf respondents add --round virtual-2020 --city bristol --sector employer \\
@@ -131,8 +161,12 @@ city's answers for that person. Revoke a link with `icf respondents revoke ID`."
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface; put HTTPS in front when you do).")
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
-@click.option("--pool-size", default=2, show_default=True,
-              help="Kernels kept preheated, so the form opens at once for that many people arriving together.")
+@click.option("--pool-size", type=PoolSize(), default="auto", show_default=True, metavar="[auto|N]",
+              help="Forms kept preheated (a Python kernel each, about 80 MiB), so the form opens at once for that "
+              "many people arriving together. auto: one for each person with a live link (not revoked) to an open "
+              "round, counted when the server starts, at least 2 and at most 20 (or --max-forms when lower), and no "
+              "more than half of the free memory holds. A number: exactly that many (e.g. 30 for a room of 30; 0 "
+              "for none).")
 @click.option("--cull-idle", default=600, show_default=True, metavar="SECONDS",
               help="Shut down a kernel whose page has been closed this long (its answers are already saved); "
               "kernels of open pages are kept.")
@@ -157,6 +191,8 @@ def app_cmd(store_url, port, host, no_browser, pool_size, cull_idle, max_forms, 
     if not store.list_rounds():
         click.secho("Note: the store has no rounds yet. Create one (or run `icf demo-data`) and issue links "
                     "with `icf respondents add`.", fg="yellow", err=True)
+    if pool_size == "auto":
+        pool_size = auto_pool(store, max_forms)
     store.close()
     notebook = run.workbook(WORKBOOK)
     env = dict(os.environ, **run.as_environment())  # the kernels' settings (icframework.app.voila.preload)
