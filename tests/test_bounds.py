@@ -14,7 +14,7 @@ import pytest
 from icframework.errors import ValidationError
 from icframework.files import read_xlsx
 from icframework.model.framework import BUNDLED, parse_framework
-from icframework.model.yamlio import MAX_DEPTH, MAX_TEXT, load_yaml
+from icframework.model.yamlio import MAX_DEPTH, MAX_TEXT, load_data, load_yaml
 
 MEMORY_CAP = 1536 * 2**20  # bytes of address space the capped child process may use
 
@@ -27,10 +27,15 @@ def capped(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def problem(path: Path) -> str:
-    with pytest.raises(ValidationError) as err:
-        load_yaml(path)
-    (p,) = err.value.problems
-    return f"{p.line}: {p.message}"
+    """The one problem found in `path`, the same by both ways of reading YAML."""
+    found = []
+    for load in (load_yaml, load_data):
+        with pytest.raises(ValidationError) as err:
+            load(path)
+        (p,) = err.value.problems
+        found.append(f"{p.line}: {p.message}")
+    assert found[0] == found[1]
+    return found[0]
 
 
 def test_yaml_aliases_are_refused_before_anything_is_expanded(tmp_path):

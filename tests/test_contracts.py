@@ -191,3 +191,17 @@ def test_jupyter_server_connection_counting_the_grace_kernel_manager_uses():
     source = inspect.getsource(channels.ZMQChannelsWebsocketConnection)
     assert "notify_connect(self.kernel_id)" in source and "notify_disconnect(self.kernel_id)" in source
     assert "list_kernel_ids" in dir(AsyncMappingKernelManager)
+
+
+def test_ruamel_reads_with_libyaml_and_yaml_1_2_rules():
+    """model/yamlio.py's load_data asks ruamel for its C loader (ruamel.yaml.clib, a dependency): the parser and
+    its events come from libyaml, the constructor keeps YAML 1.2's scalars, and the events carry their lines."""
+    from ruamel.yaml.events import AliasEvent
+
+    from icframework.model.yamlio import _fast
+
+    yaml = _fast()
+    assert yaml.Parser.__name__ == "CParser" and yaml.Parser.__module__.endswith("_ruamel_yaml")
+    assert yaml.load("a: no\nb: 012\n") == {"a": "no", "b": 12}
+    alias = [e for e in yaml.parse("a: &x 1\nb: *x\n") if isinstance(e, AliasEvent)]
+    assert alias[0].start_mark.line == 1

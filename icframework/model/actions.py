@@ -24,7 +24,7 @@ from ..style import SYNTHETIC_PLAN_NOTICE
 from .cities import city_slugs, example_cities
 from .framework import load_framework
 from .types import Sector, Slug, Text, check_slug
-from .yamlio import line_of, load_yaml, plain, pydantic_problems
+from .yamlio import Lines, load_data, pydantic_problems
 
 STATUSES = ("planned", "in-progress", "done", "dropped")
 
@@ -68,9 +68,9 @@ def plan_path(city: str, root: Path | None = None) -> Path:
 
 
 def _load(path: Path):
-    """`load_yaml`, plus a clear problem with its line for an impossible date such as 2020-13-01."""
+    """`load_data`, plus a clear problem with its line for an impossible date such as 2020-13-01."""
     try:
-        return load_yaml(path)
+        return load_data(path)
     except ValueError as exc:
         if isinstance(exc, ValidationError):
             raise
@@ -87,24 +87,23 @@ def _load(path: Path):
 def parse_plan(path: Path, city: str | None = None) -> ActionPlan:
     """Load and validate one plan file; raise ValidationError listing every problem with line and field."""
     path = Path(path)
-    doc = _load(path)
-    if not isinstance(doc, dict):
+    raw, line = _load(path), Lines(path)
+    if not isinstance(raw, dict):
         raise ValidationError([Problem(str(path), 1, "an action plan must be a mapping (city:, actions: [...])")])
-    raw = plain(doc)
     problems: list[Problem] = []
     plan = None
     try:
         plan = ActionPlan.model_validate(raw)
     except PydanticError as exc:
-        problems += pydantic_problems(path, doc, exc)
+        problems += pydantic_problems(path, line, exc)
     if city and raw.get("city") != city:
-        problems.append(Problem(str(path), line_of(doc, ("city",)),
+        problems.append(Problem(str(path), line(("city",)),
                                 f"city {raw.get('city')!r} does not match its folder {city!r}", "city"))
     items = [a for a in raw.get("actions") or [] if isinstance(a, dict)]
     seen: set = set()
     for j, a in enumerate(items):
         if a.get("id") in seen:
-            problems.append(Problem(str(path), line_of(doc, ("actions", j, "id")),
+            problems.append(Problem(str(path), line(("actions", j, "id")),
                                     f"duplicate action id {a.get('id')!r}; ids must be unique within a plan",
                                     f"actions[{j}].id"))
         seen.add(a.get("id"))
@@ -115,11 +114,11 @@ def parse_plan(path: Path, city: str | None = None) -> ActionPlan:
             for field in ("areas", "principles"):
                 for j, code in enumerate(a.get(field) or []):
                     if isinstance(code, str) and code not in known[field]:
-                        problems.append(Problem(str(path), line_of(doc, ("actions", i, field, j)),
+                        problems.append(Problem(str(path), line(("actions", i, field, j)),
                                                 f"unknown code {code!r}; {fw.code} has "
                                                 f"{', '.join(sorted(known[field]))}", f"actions[{i}].{field}[{j}]"))
     except ICFError as exc:
-        problems.append(Problem(str(path), line_of(doc, ("codes",)), str(exc), "codes"))
+        problems.append(Problem(str(path), line(("codes",)), str(exc), "codes"))
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.where))
         raise ValidationError(problems, f"{path} is not a valid action plan")

@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticError
 
 from ..errors import NotFoundError, Problem, ValidationError
 from .types import Language, Sector, Slug, Text, check_slug
-from .yamlio import load_yaml, plain, pydantic_problems
+from .yamlio import Lines, load_data, pydantic_problems
 
 
 class _Frozen(BaseModel):
@@ -62,11 +62,10 @@ def example_cities() -> Path:
 
 
 def _parse(model, path: Path):
-    doc = load_yaml(path)
     try:
-        return model.model_validate(plain(doc)), doc
+        return model.model_validate(load_data(path))
     except PydanticError as exc:
-        raise ValidationError(pydantic_problems(path, doc, exc), f"{path} is not valid") from None
+        raise ValidationError(pydantic_problems(path, Lines(path), exc), f"{path} is not valid") from None
 
 
 def load_city(slug: str, root: Path | None = None) -> City:
@@ -85,7 +84,7 @@ def _load_city(path: str, slug: str, mtime_ns: int, size: int) -> City:
     """A validated city, cached by file, modification time and size: an edited file is read again. City is
     frozen, so callers share it safely."""
     path = Path(path)
-    city, doc = _parse(City, path)
+    city = _parse(City, path)
     if city.slug != slug:
         raise ValidationError(
             [Problem(str(path), 1, f"slug {city.slug!r} does not match its folder {slug!r}", "slug")]
@@ -115,14 +114,13 @@ def load_convenings(root: Path | None = None) -> list[Convening]:
     path = Path(root or example_cities()) / "convenings.yaml"
     if not path.exists():
         return []
-    doc = load_yaml(path)
-    raw = plain(doc) or {}
+    raw, lines = load_data(path) or {}, Lines(path)
     problems, out = [], []
     for i, item in enumerate(raw.get("convenings") or []):
         try:
             out.append(Convening.model_validate(item))
         except PydanticError as exc:
-            for p in pydantic_problems(path, doc["convenings"][i], exc):
+            for p in pydantic_problems(path, lambda loc, i=i: lines(("convenings", i, *loc)), exc):
                 problems.append(Problem(p.file, p.line, p.message, f"convenings[{i}].{p.where}"))
     if problems:
         raise ValidationError(problems, f"{path} is not valid")

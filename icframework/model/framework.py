@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticError
 from ..config import data_dir
 from ..errors import NotFoundError, Problem, ValidationError
 from .types import Slug, Text, is_slug
-from .yamlio import dotted, line_of, load_yaml, plain, pydantic_problems
+from .yamlio import Lines, dotted, load_data, pydantic_problems
 
 DATA = data_dir()
 BUNDLED = DATA / "frameworks"
@@ -304,7 +304,7 @@ def _cross_checks(raw: dict) -> list[tuple[tuple, str]]:
     return out
 
 
-def _resolve_scale(raw: dict, path: Path, doc) -> list[Problem]:
+def _resolve_scale(raw: dict, path: Path, line: Lines) -> list[Problem]:
     """Replace `scale: NAME` by the bundled scale NAME; inline scales stay as they are."""
     scale = raw.get("scale")
     if isinstance(scale, str):
@@ -313,14 +313,14 @@ def _resolve_scale(raw: dict, path: Path, doc) -> list[Problem]:
             known = ", ".join(sorted(p.stem for p in (DATA / "scales").glob("*.yaml")))
             return [
                 Problem(
-                    str(path), line_of(doc, ("scale",)), f"unknown scale {scale!r}; bundled: {known}", "scale"
+                    str(path), line(("scale",)), f"unknown scale {scale!r}; bundled: {known}", "scale"
                 )
             ]
-        raw["scale"] = plain(load_yaml(scale_file))
+        raw["scale"] = load_data(scale_file)
     return []
 
 
-def _guidance_problems(raw: dict, path: Path, doc) -> list[Problem]:
+def _guidance_problems(raw: dict, path: Path, line: Lines) -> list[Problem]:
     scale = raw.get("scale")
     if not isinstance(scale, dict):
         return []
@@ -336,7 +336,7 @@ def _guidance_problems(raw: dict, path: Path, doc) -> list[Problem]:
                     out.append(
                         Problem(
                             str(path),
-                            line_of(doc, loc),
+                            line(loc),
                             f"guidance for levels {bad} not on the scale {sorted(levels)}",
                             dotted(loc),
                         )
@@ -348,26 +348,25 @@ def parse_framework(path: Path, data: bytes | None = None) -> Framework:
     """Load and validate one framework file (or its text `data`, named `path`); raise ValidationError listing every
     problem."""
     path = Path(path)
-    doc = load_yaml(path, data)
-    if not isinstance(doc, dict):
+    raw, line = load_data(path, data), Lines(path, data)
+    if not isinstance(raw, dict):
         raise ValidationError(
             [Problem(str(path), 1, "a framework file must be a mapping (code:, title:, ...)")]
         )
-    raw = plain(doc)
-    problems = _resolve_scale(raw, path, doc)
+    problems = _resolve_scale(raw, path, line)
     scale_failed = bool(problems)
     default = raw.get("language") if isinstance(raw.get("language"), str) else "en"
     raw, translations, untranslated = _split_translations(raw, default)
     raw["translations"] = translations
-    problems += [Problem(str(path), line_of(doc, loc), f"no text in the framework's own language ({default}): "
+    problems += [Problem(str(path), line(loc), f"no text in the framework's own language ({default}): "
                          "give it beside the translations", dotted(loc)) for loc in untranslated]
-    problems += _guidance_problems(raw, path, doc)
-    problems += [Problem(str(path), line_of(doc, loc), msg, dotted(loc)) for loc, msg in _cross_checks(raw)]
+    problems += _guidance_problems(raw, path, line)
+    problems += [Problem(str(path), line(loc), msg, dotted(loc)) for loc, msg in _cross_checks(raw)]
     framework = None
     try:
         framework = Framework.model_validate(raw)
     except PydanticError as exc:
-        found = pydantic_problems(path, doc, exc)
+        found = pydantic_problems(path, line, exc)
         problems += [p for p in found if not (scale_failed and p.where.startswith("scale"))]
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.message))
@@ -404,16 +403,16 @@ def translation_problems(path: Path, lang: str) -> list[Problem]:
     with its file and line."""
     path = Path(path)
     fw = parse_framework(path)
-    doc = load_yaml(path)
-    scale_name = doc.get("scale") if isinstance(doc.get("scale"), str) else None
-    scale_doc = load_yaml(DATA / "scales" / f"{scale_name}.yaml") if scale_name else None
+    scale = load_data(path).get("scale")
+    scale_file = DATA / "scales" / f"{scale}.yaml" if isinstance(scale, str) else None
+    lines, scale_lines = Lines(path), Lines(scale_file) if scale_file else None
     problems = []
     for text in fw.missing_translations(lang):
         loc = parse_path(text)
-        if scale_doc is not None and loc[0] == "scale":
-            where, line = DATA / "scales" / f"{scale_name}.yaml", line_of(scale_doc, loc[1:])
+        if scale_lines and loc[0] == "scale":
+            where, line = scale_file, scale_lines(loc[1:])
         else:
-            where, line = path, line_of(doc, loc)
+            where, line = path, lines(loc)
         problems.append(Problem(str(where), line, f"no {lang} translation", text))
     return problems
 
@@ -459,4 +458,4 @@ def load_framework(name_or_path: str | Path) -> Framework:
 
 
 def load_scale(name: str = "maturity") -> Scale:
-    return Scale.model_validate(plain(load_yaml(DATA / "scales" / f"{name}.yaml")))
+    return Scale.model_validate(load_data(DATA / "scales" / f"{name}.yaml"))

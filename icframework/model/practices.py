@@ -22,7 +22,7 @@ from ..errors import ICFError, NotFoundError, Problem, ValidationError
 from .cities import example_cities
 from .framework import DATA, load_framework
 from .types import Slug, Text
-from .yamlio import line_of, load_yaml, plain, pydantic_problems
+from .yamlio import Lines, line_of, load_yaml, plain, pydantic_problems
 
 BUNDLED = DATA / "practices"
 DEFAULT_CODES = "inclusive-cities"
@@ -131,7 +131,7 @@ def _parse(path: Path) -> tuple[list[Practice], list[Problem]]:
         try:
             practice = Practice.model_validate(item)
         except PydanticError as exc:
-            problems += pydantic_problems(path, doc, _Prefixed(exc, loc))
+            problems += pydantic_problems(path, Lines(path, doc=doc), _Prefixed(exc, loc))
             continue
         if not bad:
             practice._codes = fw.code

@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticError
 
 from ..errors import NotFoundError, Problem, ValidationError
 from .types import Text
-from .yamlio import load_yaml, plain, pydantic_problems
+from .yamlio import Lines, load_data, pydantic_problems
 
 PROGRAMME_FILE = "programme.yaml"
 
@@ -61,13 +61,14 @@ def programme_file(given: str | Path) -> Path:
 
 def load_programme(path: Path) -> Programme:
     """Read and validate a programme.yaml; every problem with its line."""
-    doc = load_yaml(path)
-    if not isinstance(doc, dict):
+    raw = load_data(path)
+    if not isinstance(raw, dict):
         raise ValidationError([Problem(str(path), 1, "a programme file must be a mapping (name:, store:, ...)")])
     try:
-        return Programme.model_validate(plain(doc))
+        return Programme.model_validate(raw)
     except PydanticError as exc:
-        raise ValidationError(pydantic_problems(path, doc, exc), f"{path} is not a valid programme file") from None
+        raise ValidationError(pydantic_problems(path, Lines(path), exc),
+                              f"{path} is not a valid programme file") from None
 
 
 PROGRAMME_README = """# {name}
