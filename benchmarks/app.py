@@ -21,8 +21,8 @@ Targets: first question answerable within 2 s of page load; save round trip p95 
     .venv/bin/python benchmarks/app.py                  # everything
     .venv/bin/python benchmarks/app.py invalid room     # only these parts (also: loads, saves, concurrent)
 
-The room's settings: ICF_BENCH_ROOM (people, 20), ICF_BENCH_ROOM_POOL (`icf app --pool-size`, default: as many as
-people), ICF_BENCH_ROOM_BROWSERS (real Chromium pages among them, 2; "all": every page in this machine's
+The room's settings: ICF_BENCH_ROOM (people, 20), ICF_BENCH_ROOM_POOL (`icf app --pool-size`, default: auto, as
+`icf app` starts), ICF_BENCH_ROOM_BROWSERS (real Chromium pages among them, 2; "all": every page in this machine's
 Chromium), ICF_BENCH_LOGS (a folder: keep the server's log and the kernel count over time there).
 """
 
@@ -179,7 +179,8 @@ MiB = 2**20
 INVALID = 1000  # invalid requests in the stream
 ROOM = int(os.environ.get("ICF_BENCH_ROOM", 20))  # people opening their links within ROOM_SPREAD seconds
 ROOM_SPREAD = 5.0
-ROOM_POOL = int(os.environ.get("ICF_BENCH_ROOM_POOL", ROOM))  # `icf app --pool-size` for the room
+ROOM_POOL = os.environ.get("ICF_BENCH_ROOM_POOL", "auto")  # `icf app --pool-size` for the room: auto, or N
+ROOM_POOL = ROOM_POOL if ROOM_POOL == "auto" else int(ROOM_POOL)
 
 
 def load() -> str:

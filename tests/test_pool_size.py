@@ -150,3 +150,18 @@ def test_app_help_explains_auto():
     text = " ".join(res.output.split())
     assert "--pool-size [auto|N]" in text and "[default: auto]" in text
     assert "one for each person with a live link (not revoked) to an open round" in text
+
+
+def test_serving_waits_for_the_pool_icf_app_chose():
+    """serving(pool_size="auto") (tests, benchmarks) waits for as many ready kernels as the line says."""
+    from icframework.app.voila import KERNEL_READY
+    from icframework.cli.app import _started
+
+    ready = KERNEL_READY.encode() + b"\n"
+    chose_two = b"Preheating 2 forms: 2 people have links to open rounds (one each). Change it with --pool-size.\n"
+    assert not _started(b"running at http://x\n" + ready * 5, "auto")  # no line yet: not started
+    assert not _started(chose_two + b"running at http://x\n" + ready, "auto")
+    assert _started(chose_two + b"running at http://x\n" + ready * 2, "auto")
+    assert _started(b"Preheating no forms: no one has a link to an open round yet (at least 2; about 0.0 GB of "
+                    b"memory).\nrunning at http://x\n", "auto")
+    assert _started(b"Preheating 1 form: 1 person\nrunning at\n" + ready, "auto")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -65,7 +66,7 @@ def voila_argv(notebook: Path, *, port: int, host: str, open_browser: bool, pool
 
 
 @contextmanager
-def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, timeout: float = 120,
+def serving(store_url: str, port: int, *, pool_size: int | str = 2, log_path: Path, timeout: float = 120,
             options: tuple[str, ...] = (), pid: list | None = None):
     """Run `icf app` in a subprocess until the block ends (for tests and benchmarks): yields its base URL once
     its preheated kernels are ready for the first people. `options` are more `icf app` options; the server's
@@ -93,9 +94,14 @@ def serving(store_url: str, port: int, *, pool_size: int = 2, log_path: Path, ti
             proc.wait()
 
 
-def _started(log: bytes, pool_size: int) -> bool:
+def _started(log: bytes, pool_size: int | str) -> bool:
     from ..app.voila import KERNEL_READY
 
+    if pool_size == "auto":  # the size `icf app` chose, from its "Preheating N forms" line
+        chosen = re.search(rb"Preheating (no|\d+) forms?", log)
+        if not chosen:
+            return False
+        pool_size = 0 if chosen.group(1) == b"no" else int(chosen.group(1))
     return b"running at" in log and log.count(KERNEL_READY.encode()) >= pool_size
 
 
