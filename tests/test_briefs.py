@@ -115,6 +115,17 @@ def test_html_exporter_adds_cells_tagged_brief_without_code(cardiff_report):
     assert "secret_code" not in page and "Not for the brief." not in page
 
 
+def test_city_outputs_add_the_saved_notebooks_brief_cells(cardiff_report, tmp_path):
+    """city_outputs reads the executed notebook as saved (nbformat splits a cell's source into lines)."""
+    reports.write_json(cardiff_report, tmp_path / "diagnostics.json")
+    nbformat.write(executed(cardiff_report, nbformat.v4.new_markdown_cell(
+        "## Facilitator note\nTalk about *A3* first,\nthen A1.", metadata={"tags": ["brief"]})),
+        tmp_path / "diagnostic.ipynb")
+    assert isinstance(json.loads((tmp_path / "diagnostic.ipynb").read_text())["cells"][1]["source"], list)
+    page = city_outputs(tmp_path)["html"].read_text()
+    assert "Facilitator note" in page and "<em>A3</em> first,\nthen A1." in page
+
+
 def test_exporters_are_registered_with_nbconvert():
     from nbconvert.exporters import get_exporter
 

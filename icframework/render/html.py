@@ -65,13 +65,15 @@ def _word(context, message: str) -> str:
 
 
 def brief_cells(nb) -> list[dict]:
-    """Markdown of cells tagged `brief`, and their PNG/SVG outputs that have alt text, in notebook order."""
+    """Markdown of cells tagged `brief`, and their PNG/SVG outputs that have alt text, in notebook order (`nb`: a
+    notebook node, or the plain JSON of an nbformat 4 notebook)."""
     parts = []
-    for cell in nb.cells:
+    for cell in nb.get("cells", []):
         if "brief" not in (cell.get("metadata", {}).get("tags") or []):
             continue
-        if cell.cell_type == "markdown":
-            parts.append({"markdown": cell.source})
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            parts.append({"markdown": "".join(source) if isinstance(source, list) else source})
             continue
         for out in cell.get("outputs", []):
             data, alt = out.get("data", {}), (out.get("metadata") or {}).get("alt")
