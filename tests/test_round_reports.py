@@ -254,11 +254,15 @@ def test_the_shared_round_work_gives_the_same_reports_and_sees_changes(demo, mon
     assert after.overall != before
 
 
-def test_the_convening_equals_the_per_city_computation(demo):
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_convening_equals_the_per_city_computation(demo, monkeypatch, shared):
+    """Alone, and in a batch worker, where it is made from the round tables the worker's cities use."""
+    monkeypatch.setattr(reports, "_SHARED", {"on": shared, "key": None, "ctx": None})
     for rnd in DEMO_ROUNDS:
         new = reports.convening_report(demo, rnd.id)
         old = reference_convening_report(demo, rnd.id)
         assert without_time(new) == without_time(old), rnd.id
+        assert (reports._SHARED["key"] is not None and reports._SHARED["key"][2] == rnd.id) == shared
     some = reports.convening_report(demo, "virtual-2020", cities="cardiff,bristol,atlantis")
     assert without_time(some) == without_time(reference_convening_report(demo, "virtual-2020",
                                                                          cities="cardiff,bristol,atlantis"))

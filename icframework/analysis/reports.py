@@ -257,18 +257,23 @@ def convening_report(store, round_id: str, cities: list[str] | str | None = None
     from ..model.types import check_slug
 
     check_slug(round_id, "round")
-    rounds = store.list_rounds()
-    this = _find_round(rounds, round_id)
-    fw = _framework(None, this)
-    if answers is None:
-        answers = store.answers_frame()
-    current = answers[answers["round"] == round_id]
-    slugs = parse_cities(cities) if cities is not None else sorted(current["city"].unique())
-    for slug in slugs:
-        check_slug(slug, "city")
-    upto = {r.id for r in rounds[: [r.id for r in rounds].index(round_id) + 1]}
-    mine = answers[answers["city"].isin(slugs) & answers["round"].isin(upto)]
-    ctx = RoundContext(rounds, this, fw, RoundTables(mine, fw), None)
+    if answers is None and cities is None and _SHARED["on"]:  # a batch worker: the tables its cities use too
+        ctx = round_context(store, round_id)
+        rounds, this, fw = ctx.rounds, ctx.this, ctx.fw
+        slugs = sorted({c for c, r in ctx.tables.keys if r == round_id})
+    else:
+        rounds = store.list_rounds()
+        this = _find_round(rounds, round_id)
+        fw = _framework(None, this)
+        if answers is None:
+            answers = store.answers_frame()
+        current = answers[answers["round"] == round_id]
+        slugs = parse_cities(cities) if cities is not None else sorted(current["city"].unique())
+        for slug in slugs:
+            check_slug(slug, "city")
+        upto = {r.id for r in rounds[: [r.id for r in rounds].index(round_id) + 1]}
+        mine = answers[answers["city"].isin(slugs) & answers["round"].isin(upto)]
+        ctx = RoundContext(rounds, this, fw, RoundTables(mine, fw), None)
 
     rows, heat, synthetic = [], [], bool(this.synthetic)
     for slug in slugs:
