@@ -48,6 +48,7 @@ import urllib.request  # noqa: E402
 import uuid  # noqa: E402
 
 import psutil  # noqa: E402
+from _common import machine  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -557,7 +558,7 @@ def main() -> None:
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing: install Debian's chromium (`make system-deps`)")
     parts = set(sys.argv[1:]) or {"loads", "saves", "concurrent", "invalid", "room"}
-    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, {load()} at start")
+    print(f"machine: {machine()}, {load()} at start")
     if parts & {"invalid", "room"}:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
