@@ -21,16 +21,29 @@ def machine() -> str:
 
 
 def cpu_speed() -> str:
-    """How fast one core runs plain Python today (the best of three runs of a loop of ten million additions):
-    this project's virtual machine changes speed from day to day, so figures of different days compare only
-    beside this one."""
-    best = float("inf")
-    for _ in range(3):
-        start, total = time.process_time(), 0
+    """How fast this machine runs plain Python today, best of three runs each: a loop of ten million additions
+    (one core, in its caches), and a 3 MB JSON document written and read back with the json module in pure Python
+    (indented; many small objects, as in the workbooks). This project's virtual machine changes speed from day to
+    day, so figures of different days compare only beside these."""
+    import json
+
+    def best(work) -> float:
+        times = []
+        for _ in range(3):
+            start = time.process_time()
+            work()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    def additions():
+        total = 0
         for i in range(10_000_000):
             total += i
-        best = min(best, time.process_time() - start)
-    return f"one core: 10^7 Python additions in {best:.2f} s"
+
+    doc = [{"city": f"city-{i}", "scores": [{"area": f"A{j}", "score": i * 0.5 + j, "n": j} for j in range(5)]}
+           for i in range(8_000)]
+    return (f"speed today: 10^7 additions {best(additions):.2f} s, a 3 MB JSON written and read "
+            f"{best(lambda: json.loads(json.dumps(doc, indent=1))):.2f} s")
 
 
 def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
