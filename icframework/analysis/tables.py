@@ -115,7 +115,7 @@ def _cells(frame: pd.DataFrame, escape: bool) -> tuple[list[str], list[str], lis
 def _label(value, width: int | None, escape: bool) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int) or (width and len(str(value)) >= width):
         raise _Unsupported
-    value = _object(value, 0).strip()
+    value = _scalar(value).strip()
     return _escape(value) if escape else value
 
 
@@ -141,17 +141,14 @@ def _object(value, items: float) -> str:
         return "None"
     if isinstance(value, float) and math.isnan(value):
         return "NaN"
-    if isinstance(value, str):
-        return value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, bool | int):
-        return str(value)
     if isinstance(value, list | tuple) and len(value) <= items:
-        inner = ", ".join(_item(v) for v in value)
+        inner = ", ".join(_scalar(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
-    raise _Unsupported
+    return _scalar(value)
 
 
-def _item(value) -> str:
+def _scalar(value) -> str:
+    """Text (tabs and line breaks shown as \\t, \\n and \\r), a whole number or a boolean, as pandas writes it."""
     if isinstance(value, str):
         return value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     if isinstance(value, bool | int):
