@@ -33,9 +33,9 @@ def load_data(path: Path, data: bytes | None = None) -> Any:
     dicts and lists, the caller's to change. Take `Lines(path, data)` for the line of a problem."""
     data = _read(path, data)
     try:
-        text = data.decode("utf-8")
-        if len(data) <= MAX_BYTES and not _out_of_bounds(text, _fast()):
-            return plain(_fast().load(text))
+        text, fast = data.decode("utf-8"), _fast()
+        if len(data) <= MAX_BYTES and not _out_of_bounds(text, fast):
+            return plain(fast.load(text))
     except (YAMLError, UnicodeDecodeError):
         pass
     return plain(_parse(str(path), data))  # the round-trip parser's answer, or its error with the line
@@ -84,10 +84,11 @@ def _parse(path: str, data: bytes) -> Any:
                                                    f"files of at most {MAX_BYTES // 2**20} MB")])
     try:
         text = data.decode("utf-8")
-        refused = _out_of_bounds(text, YAML(typ="rt"))
+        yaml = YAML(typ="rt")
+        refused = _out_of_bounds(text, yaml)
         if refused:
             raise ValidationError([Problem(path, *refused)])
-        return YAML(typ="rt").load(text)
+        return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
